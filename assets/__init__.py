@@ -1,0 +1,1 @@
+"""Product models and lighting: glTF loading, the generated demo catalog, HDR environments."""

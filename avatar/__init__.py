@@ -1,0 +1,1 @@
+"""The AI shopping assistant (issue 6); nothing here yet."""

@@ -1,0 +1,1 @@
+"""Catalog, cart, checkout and accounts over HTTP (issue 4); nothing here yet."""

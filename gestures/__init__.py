@@ -1,0 +1,1 @@
+"""Hand gestures from the viewer's camera (issue 5); nothing here yet."""

@@ -1,0 +1,159 @@
+"""The `holoshop` command: serve the showroom, render stills, check product models."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from holoshop.config import Settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Holoshop: a holographic 3D showroom rendered on the server and streamed to any screen.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+assets_app = typer.Typer(help="Inspect and validate product models.", no_args_is_help=True)
+app.add_typer(assets_app, name="assets")
+
+
+def _parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise typer.BadParameter(f"{w}x{h} is outside 16x16..7680x4320")
+    return w, h
+
+
+def _step(message: str) -> float:
+    typer.echo(message, err=True)
+    return time.perf_counter()
+
+
+ModelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--models", help="Folder of extra glTF/GLB products (searched recursively).", show_default=False
+    ),
+]
+
+
+@app.command()
+def render(
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.")] = Path("showroom.png"),
+    size: Annotated[str, typer.Option("--size", help="WIDTHxHEIGHT in pixels.")] = "1280x720",
+    models: ModelsOption = None,
+    focus: Annotated[
+        str | None, typer.Option("--focus", help="Product id to centre (see `assets list`).")
+    ] = None,
+    variant: Annotated[
+        int | None, typer.Option("--variant", help="Colourway index of the focused product.")
+    ] = None,
+    inspect: Annotated[
+        bool, typer.Option("--inspect", help="Close-up inspect view of the focused product.")
+    ] = False,
+    orbit: Annotated[float, typer.Option("--orbit", help="Inspect view: degrees around the product.")] = 0.0,
+    zoom: Annotated[float, typer.Option("--zoom", help="Inspect view: >1 closer, <1 further.")] = 1.0,
+    environment: Annotated[
+        str | None, typer.Option("--environment", help="'studio' or an .hdr file.")
+    ] = None,
+    msaa: Annotated[int | None, typer.Option("--msaa", help="Anti-aliasing samples (0 for none).")] = None,
+) -> None:
+    """Render a still of the showroom to a PNG: the quickest way to see the renderer."""
+    from holoshop.catalog_loading import load_catalog
+    from holoshop.stills import StillRenderer, StillRequest, save_png
+
+    settings = Settings()
+    width, height = _parse_size(size)
+    layout, products = load_catalog(models or settings.models_dir, settings)
+    started = _step(f"preparing renderer at {width}x{height} and uploading {len(products)} products ...")
+    stills = StillRenderer(
+        products,
+        layout,
+        (width, height),
+        environment=environment or settings.environment,
+        msaa=settings.msaa if msaa is None else msaa,
+    )
+    typer.echo(f"  ready in {time.perf_counter() - started:.1f} s", err=True)
+    try:
+        pixels = stills.render(StillRequest(focus, variant, inspect, orbit, zoom))
+    except KeyError as exc:
+        typer.echo(f"error: {exc.args[0]}", err=True)
+        raise typer.Exit(2) from None
+    save_png(pixels, out)
+    typer.echo(f"wrote {out} ({width}x{height}, {stills.renderer.times.draw_ms:.0f} ms to draw)")
+
+
+@assets_app.command("check")
+def assets_check(
+    path: Annotated[Path, typer.Argument(help="A .gltf/.glb file, or a folder to check every model in.")],
+) -> None:
+    """Load models and report what was found: meshes, triangles, materials, textures, variants, extensions."""
+    from assets.catalog import find_model_files
+    from assets.errors import AssetError
+    from assets.gltf_loader import load_gltf
+    from assets.report import describe
+
+    files = list(find_model_files(path)) if path.is_dir() else [path]
+    if not files:
+        typer.echo(f"{path}: no .gltf or .glb files found", err=True)
+        raise typer.Exit(1)
+    failures = 0
+    for file in files:
+        try:
+            typer.echo(describe(load_gltf(file)))
+        except AssetError as exc:
+            failures += 1
+            typer.echo(f"ERROR {exc}", err=True)
+        typer.echo("")
+    typer.echo(f"{len(files) - failures} of {len(files)} models OK", err=bool(failures))
+    if failures:
+        raise typer.Exit(1)
+
+
+@assets_app.command("list")
+def assets_list(models: ModelsOption = None) -> None:
+    """List the showroom's products (the demo catalog plus --models): id, category, price, variants."""
+    from holoshop.catalog_loading import load_catalog
+
+    _, products = load_catalog(models or Settings().models_dir, Settings())
+    for p in products:
+        variants = f"  variants: {', '.join(p.variants)}" if p.variants else ""
+        price = f"{p.price_minor / 100:.2f} {p.currency}"
+        typer.echo(f"{p.id:32s} {p.category:12s} {price:>12s}  {p.name}{variants}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="TCP port.")] = None,
+    models: ModelsOption = None,
+) -> None:
+    """Serve the showroom at http://HOST:PORT (embedded mode: everything in one process)."""
+    import uvicorn
+
+    from holoshop.server import create_app
+
+    settings = Settings()
+    settings = settings.model_copy(
+        update={
+            "host": host or settings.host,
+            "port": port or settings.port,
+            "models_dir": models or settings.models_dir,
+        }
+    )
+    typer.echo(f"Holoshop showroom on http://{settings.host}:{settings.port}/", err=True)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    app()

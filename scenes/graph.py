@@ -1,0 +1,61 @@
+"""One frame of the showroom as plain data: what to draw, from where, under which light."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from scenes.math3d import Mat4, Vec3
+
+__all__ = ["Camera", "FrameScene", "Light", "Mode", "PlinthNode", "ProductNode"]
+
+
+class Mode(StrEnum):
+    BROWSE = "browse"
+    INSPECT = "inspect"
+
+
+@dataclass(frozen=True)
+class Camera:
+    eye: Vec3
+    target: Vec3
+    fov_deg: float
+    near: float = 0.05
+    far: float = 80.0
+
+
+@dataclass(frozen=True)
+class Light:
+    """A directional key light; direction points from the light toward the scene."""
+
+    direction: Vec3
+    color: Vec3
+    intensity: float
+
+
+@dataclass(frozen=True)
+class ProductNode:
+    product_id: str
+    transform: Mat4  # model -> world, the product's pivot (base centre) on the plinth top
+    variant: int | None
+    focus: float  # 0..1, eased: how much the showroom highlights this product
+
+
+@dataclass(frozen=True)
+class PlinthNode:
+    transform: Mat4  # base centre on the floor
+    radius: float
+    height: float
+    focus: float
+
+
+@dataclass(frozen=True)
+class FrameScene:
+    """Everything the renderer needs for one frame; it holds no GL objects."""
+
+    camera: Camera
+    key_light: Light
+    products: tuple[ProductNode, ...]
+    plinths: tuple[PlinthNode, ...]
+    time: float
+    mode: Mode

@@ -1,0 +1,1 @@
+"""WebRTC signaling, rooms and the thin client (issue 3); nothing here yet."""
