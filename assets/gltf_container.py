@@ -2,7 +2,8 @@
 
 Every way a hostile file could escape its folder, make numpy read out of bounds or ask for
 gigabytes is checked here, so the loader on top can treat the arrays it gets as trustworthy.
-Problems are raised as `GltfProblem` (no path attached); `load_gltf` turns them into AssetError.
+Problems are raised as `gltf_json.GltfProblem` (no path attached); `load_gltf` turns them into
+AssetError.
 """
 
 from __future__ import annotations
@@ -21,30 +22,28 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 import numpy as np
 import numpy.typing as npt
 
+from assets.gltf_json import (
+    GltfProblem,
+    JsonObject,
+    as_object,
+    child_object,
+    element,
+    get_bool,
+    get_int,
+    get_str,
+    opt_int,
+)
+
 __all__ = [
     "MAX_ACCESSOR_ELEMENTS",
     "MAX_FILE_BYTES",
     "Accessors",
     "Buffers",
     "Document",
-    "GltfProblem",
-    "JsonObject",
-    "as_int",
-    "as_object",
-    "child_list",
-    "child_object",
-    "element",
-    "get_bool",
-    "get_float",
-    "get_floats",
-    "get_int",
-    "get_str",
-    "opt_int",
     "read_document",
     "resolve_uri",
 ]
 
-JsonObject = dict[str, object]
 F32 = npt.NDArray[np.float32]
 U32 = npt.NDArray[np.uint32]
 
@@ -65,101 +64,6 @@ _COMPONENTS: dict[int, np.dtype[Any]] = {
 }
 _INDEX_COMPONENTS = (5121, 5123, 5125)
 _WIDTHS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4}  # matrices are never vertex data
-
-
-class GltfProblem(Exception):
-    """What is wrong with the file, worded for a person; the caller adds the file's path."""
-
-
-# --- typed access to the JSON tree (json.loads gives `Any`; narrow it once, here) ---------------
-
-
-def as_object(value: object, what: str) -> JsonObject:
-    if not isinstance(value, dict):
-        raise GltfProblem(f"{what} must be a JSON object")
-    return value
-
-
-def as_int(value: object, what: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise GltfProblem(f"{what} must be an integer, not {_short(value)}")
-    if value < minimum:
-        raise GltfProblem(f"{what} must be >= {minimum}, not {value}")
-    return value
-
-
-def child_object(parent: JsonObject, key: str, what: str) -> JsonObject:
-    value = parent.get(key)
-    return {} if value is None else as_object(value, f"{what}.{key}")
-
-
-def child_list(parent: JsonObject, key: str, what: str) -> list[object]:
-    value = parent.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise GltfProblem(f"{what}.{key} must be a JSON array")
-    return value
-
-
-def get_int(parent: JsonObject, key: str, what: str, default: int | None = None, minimum: int = 0) -> int:
-    value = parent.get(key, default)
-    if value is None:
-        raise GltfProblem(f"{what} has no {key}")
-    return as_int(value, f"{what}.{key}", minimum)
-
-
-def opt_int(parent: JsonObject, key: str, what: str) -> int | None:
-    return None if parent.get(key) is None else get_int(parent, key, what)
-
-
-def get_float(parent: JsonObject, key: str, what: str, default: float) -> float:
-    return _as_float(parent.get(key, default), f"{what}.{key}")
-
-
-def get_floats(parent: JsonObject, key: str, what: str, default: tuple[float, ...]) -> tuple[float, ...]:
-    value = parent.get(key)
-    if value is None:
-        return default
-    if not isinstance(value, list) or len(value) != len(default):
-        raise GltfProblem(f"{what}.{key} must be an array of {len(default)} numbers")
-    return tuple(_as_float(v, f"{what}.{key}") for v in value)
-
-
-def get_str(parent: JsonObject, key: str, what: str, default: str) -> str:
-    value = parent.get(key, default)
-    if not isinstance(value, str):
-        raise GltfProblem(f"{what}.{key} must be a string, not {_short(value)}")
-    return value
-
-
-def get_bool(parent: JsonObject, key: str, what: str, default: bool) -> bool:
-    value = parent.get(key, default)
-    if not isinstance(value, bool):
-        raise GltfProblem(f"{what}.{key} must be true or false, not {_short(value)}")
-    return value
-
-
-def element(doc: JsonObject, collection: str, index: int, what: str) -> JsonObject:
-    """`doc[collection][index]`, with a message saying who referred to a missing entry."""
-    items = child_list(doc, collection, "glTF")
-    if not 0 <= index < len(items):
-        raise GltfProblem(f"{what} refers to {collection}[{index}], but the file has {len(items)}")
-    return as_object(items[index], f"{collection}[{index}]")
-
-
-def _as_float(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise GltfProblem(f"{what} must be a number, not {_short(value)}")
-    result = float(value)
-    if not np.isfinite(result):
-        raise GltfProblem(f"{what} must be finite")
-    return result
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- the file itself --------------------------------------------------------------------------

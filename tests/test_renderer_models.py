@@ -97,7 +97,9 @@ def test_shoe_variants_render_their_own_colourways(renderer: Renderer) -> None:
             for prim in model.primitives
             if (ref := model.materials[prim.material_for(v)].base_color_texture) is not None
         }
-        textures.append(np.mean([model.images[i].pixels[..., :3].reshape(-1, 3).mean(axis=0) for i in images], axis=0))
+        textures.append(
+            np.mean([model.images[i].pixels[..., :3].reshape(-1, 3).mean(axis=0) for i in images], axis=0)
+        )
     warmth_rendered = [c[0] - c[2] for c in rendered]
     warmth_texture = [float(t[0] - t[2]) for t in textures]
     assert np.argsort(warmth_rendered).tolist() == np.argsort(warmth_texture).tolist()
@@ -108,7 +110,9 @@ def test_demo_sneaker_variants_change_colours(renderer: Renderer) -> None:
     sneaker = by_id("stride-runner-sneaker")
     scene = inspect_scene(sneaker.id)
     mask = product_mask(renderer, scene, sneaker.id)
-    colours = [mean_color(renderer.render(inspect_scene(sneaker.id, v)), mask) for v in range(len(sneaker.variants))]
+    colours = [
+        mean_color(renderer.render(inspect_scene(sneaker.id, v)), mask) for v in range(len(sneaker.variants))
+    ]
     assert len(colours) >= 2
     assert min(np.abs(a - b).max() for i, a in enumerate(colours) for b in colours[i + 1 :]) > 10
 
