@@ -63,6 +63,8 @@ def _display_name(path: Path) -> str:
 
 def product_from_file(path: Path, *, max_texture_size: int = 2048) -> Product:
     model = load_gltf(path, max_texture_size=max_texture_size)
+    if model.triangle_count == 0:
+        raise AssetError(path, "no triangles to show (the file has no triangle meshes)")
     name = _display_name(path)
     words = slugify(name).split("-")
     category = next((c for w, c in _CATEGORY_WORDS.items() if w in words), "Imported")

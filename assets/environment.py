@@ -78,15 +78,16 @@ def _decode_scanlines(path: Path, body: memoryview, width: int, height: int) -> 
                     raise AssetError(path, f"truncated HDR run at scanline {y}")
                 count = int(raw[pos])
                 pos += 1
-                if count > 128:
-                    count -= 128
-                    if x + count > width or pos >= raw.size:
-                        raise AssetError(path, f"corrupt HDR run at scanline {y}")
+                run = count > 128
+                count = count - 128 if run else count
+                if pos + (1 if run else count) > raw.size:
+                    raise AssetError(path, f"truncated HDR run at scanline {y} of {height}")
+                if count == 0 or x + count > width:
+                    raise AssetError(path, f"corrupt HDR run at scanline {y}")
+                if run:
                     row[x : x + count] = raw[pos]
                     pos += 1
                 else:
-                    if count == 0 or x + count > width or pos + count > raw.size:
-                        raise AssetError(path, f"corrupt HDR run at scanline {y}")
                     row[x : x + count] = raw[pos : pos + count]
                     pos += count
                 x += count

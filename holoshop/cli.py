@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +33,20 @@ def _parse_size(text: str) -> tuple[int, int]:
     if not (16 <= w <= 7680 and 16 <= h <= 4320):
         raise typer.BadParameter(f"{w}x{h} is outside 16x16..7680x4320")
     return w, h
+
+
+@contextlib.contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Bad input files and layouts end the command with one line, not a traceback."""
+    from assets.errors import AssetError
+    from render_node.gl_context import GLUnavailableError
+    from scenes.layout import LayoutError
+
+    try:
+        yield
+    except (AssetError, LayoutError, GLUnavailableError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _step(message: str) -> float:
@@ -73,19 +89,20 @@ def render(
 
     settings = Settings()
     width, height = _parse_size(size)
-    layout, products = load_catalog(models or settings.models_dir, settings)
-    started = _step(f"preparing renderer at {width}x{height} and uploading {len(products)} products ...")
-    stills = StillRenderer(
-        products,
-        layout,
-        (width, height),
-        environment=environment or settings.environment,
-        msaa=settings.msaa if msaa is None else msaa,
-    )
+    with _clean_errors():
+        layout, products = load_catalog(models or settings.models_dir, settings)
+        started = _step(f"preparing renderer at {width}x{height} and uploading {len(products)} products ...")
+        stills = StillRenderer(
+            products,
+            layout,
+            (width, height),
+            environment=environment or settings.environment,
+            msaa=settings.msaa if msaa is None else msaa,
+        )
     typer.echo(f"  ready in {time.perf_counter() - started:.1f} s", err=True)
     try:
         pixels = stills.render(StillRequest(focus, variant, inspect, orbit, zoom))
-    except KeyError as exc:
+    except (KeyError, ValueError) as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(2) from None
     save_png(pixels, out)
@@ -109,7 +126,10 @@ def assets_check(
     failures = 0
     for file in files:
         try:
-            typer.echo(describe(load_gltf(file)))
+            model = load_gltf(file)
+            if model.triangle_count == 0:
+                raise AssetError(file, "no triangles to show (the file has no triangle meshes)")
+            typer.echo(describe(model))
         except AssetError as exc:
             failures += 1
             typer.echo(f"ERROR {exc}", err=True)
@@ -124,7 +144,8 @@ def assets_list(models: ModelsOption = None) -> None:
     """List the showroom's products (the demo catalog plus --models): id, category, price, variants."""
     from holoshop.catalog_loading import load_catalog
 
-    _, products = load_catalog(models or Settings().models_dir, Settings())
+    with _clean_errors():
+        _, products = load_catalog(models or Settings().models_dir, Settings())
     for p in products:
         variants = f"  variants: {', '.join(p.variants)}" if p.variants else ""
         price = f"{p.price_minor / 100:.2f} {p.currency}"

@@ -113,7 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
         focus: Annotated[str | None, Query(max_length=100)] = None,
         variant: Annotated[int | None, Query(ge=0, le=64)] = None,
         inspect: bool = False,
-        orbit: Annotated[float, Query(ge=-3600, le=3600)] = 0.0,
+        orbit: Annotated[float, Query(allow_inf_nan=False, description="degrees, any value")] = 0.0,
         zoom: Annotated[float, Query(gt=0.05, le=20)] = 1.0,
     ) -> Response:
         """The showroom rendered in the given state, as a PNG."""
@@ -123,6 +123,8 @@ def create_app(settings: Settings) -> FastAPI:
             pixels = await state.thread.run(lambda: renderer.render(request))
         except KeyError as exc:
             raise HTTPException(404, str(exc.args[0])) from None
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
         buffer = io.BytesIO()
         Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
         return Response(buffer.getvalue(), media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -52,9 +52,15 @@ class StillRenderer:
 
     def render(self, request: StillRequest) -> npt.NDArray[np.uint8]:
         """RGB pixels (H, W, 3) of the showroom settled in the requested state."""
-        ids = {p.id for p in self.products}
-        if request.focus is not None and request.focus not in ids:
-            raise KeyError(f"no product {request.focus!r}; products are: {', '.join(sorted(ids))}")
+        by_id = {p.id: p for p in self.products}
+        if request.focus is not None and request.focus not in by_id:
+            raise KeyError(f"no product {request.focus!r}; products are: {', '.join(sorted(by_id))}")
+        if request.variant is not None:
+            focused = by_id[request.focus] if request.focus else (self.products[0] if self.products else None)
+            count = len(focused.variants) if focused else 0
+            if not 0 <= request.variant < count:
+                name = focused.id if focused else "the showroom"
+                raise ValueError(f"{name} has {count} colourways; variant {request.variant} does not exist")
         # A still shows each product from the front: no turntable spin while the camera settles.
         showroom = showroom_for(self.products, self.layout.model_copy(update={"turntable_speed_deg": 0.0}))
         actions: list[Action] = []
@@ -63,7 +69,8 @@ class StillRenderer:
         if request.variant is not None:
             actions.append(SelectVariant(request.variant))
         if request.inspect:
-            actions += [Inspect(), Orbit(yaw=float(np.radians(request.orbit_deg))), Zoom(request.zoom)]
+            yaw = float(np.radians(request.orbit_deg % 360.0))
+            actions += [Inspect(), Orbit(yaw=yaw), Zoom(request.zoom)]
         showroom.update(0.0, actions)
         showroom.update(SETTLE_SECONDS)
         return self.renderer.render(showroom.frame())[..., :3].copy()
