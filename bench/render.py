@@ -25,7 +25,7 @@ from scenes.layout import default_layout  # noqa: E402
 SIZES = {"640x360": 60.0, "1280x720": 30.0, "1920x1080": None}
 
 
-def run(size: tuple[int, int], frames: int, models: Path | None, msaa: int) -> dict[str, float]:
+def run(size: tuple[int, int], frames: int, models: Path | None, msaa: int | None) -> dict[str, float]:
     layout = default_layout()
     products = fit_products(build_catalog(models).products, layout)
     renderer = Renderer(create_context(), layout, size, msaa=msaa)
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=180, help="frames measured per size (default 180)")
     parser.add_argument("--sizes", nargs="*", default=list(SIZES), help="sizes to measure, WIDTHxHEIGHT")
     parser.add_argument("--models", type=Path, help="also load every glTF model in this folder")
-    parser.add_argument("--msaa", type=int, default=0, help="multisample anti-aliasing samples")
+    parser.add_argument("--msaa", type=int, help="multisample anti-aliasing samples (default: 4 on a GPU, 0 on llvmpipe)")
     args = parser.parse_args()
     print(f"renderer: {describe_context(create_context())}")
     print(

@@ -21,5 +21,7 @@ class Settings(BaseSettings):
     width: int = Field(1280, ge=16, le=7680)
     height: int = Field(720, ge=16, le=4320)
     fps: int = Field(60, ge=1, le=240)
-    msaa: int = Field(0, ge=0, le=16, description="multisample anti-aliasing samples, 0 for none")
+    msaa: int | None = Field(
+        None, ge=0, le=16, description="multisample anti-aliasing samples; unset: 4 on a GPU, 0 on software GL"
+    )
     max_texture_size: int = Field(1024, ge=16, le=16384, description="larger product textures are downscaled")

@@ -41,7 +41,7 @@ class StillRenderer:
         size: tuple[int, int],
         *,
         environment: str = "studio",
-        msaa: int = 0,
+        msaa: int | None = None,
     ) -> None:
         self.products = products
         self.layout = layout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import moderngl
 
-__all__ = ["GLUnavailableError", "create_context", "describe_context"]
+__all__ = ["GLUnavailableError", "create_context", "describe_context", "is_software"]
 
 REQUIRED_GL = 330
 
@@ -26,5 +26,13 @@ def create_context() -> moderngl.Context:
 
 
 def describe_context(ctx: moderngl.Context) -> str:
-    info = ctx.info
+    with ctx:
+        info = ctx.info
     return f"{info['GL_RENDERER']} ({info['GL_VENDOR']}, OpenGL {info['GL_VERSION']})"
+
+
+def is_software(ctx: moderngl.Context) -> bool:
+    """True on a CPU rasteriser (llvmpipe, softpipe, lavapipe), where every pixel costs CPU time."""
+    with ctx:
+        renderer = str(ctx.info["GL_RENDERER"]).lower()
+    return any(name in renderer for name in ("llvmpipe", "softpipe", "swrast"))

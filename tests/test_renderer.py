@@ -11,7 +11,7 @@ import trimesh
 
 from assets.model import Material, Model
 from assets.normalize import fit_to_display
-from render_node.gl_context import create_context
+from render_node.gl_context import create_context, is_software
 from render_node.renderer import Renderer
 from scenes import FocusProduct, Inspect, ProductSlot, SelectVariant, Showroom, default_layout
 from scenes.graph import FrameScene
@@ -137,3 +137,21 @@ def test_variants_change_the_rendered_colours() -> None:
 def test_rejects_absurd_frame_sizes(renderer: Renderer) -> None:
     with pytest.raises(ValueError, match="outside"):
         renderer.resize((8, 8))
+
+
+def test_software_gl_defaults_to_no_multisampling_and_msaa_still_works() -> None:
+    scene = settled("red-box")
+    plain = Renderer(create_context(), LAYOUT, SIZE)
+    assert is_software(plain.ctx), "these tests run on Mesa llvmpipe"
+    smooth = Renderer(create_context(), LAYOUT, SIZE, msaa=4)
+    try:
+        for r in (plain, smooth):
+            r.add_product("red-box", RED_BOX)
+        a = plain.render(scene)[..., :3].astype(np.int16)
+        b = smooth.render(scene)[..., :3].astype(np.int16)
+        # Same picture, but multisampled edges take in-between values the aliased ones lack.
+        assert np.abs(a - b).mean() < 4.0
+        assert len(np.unique(b.reshape(-1, 3), axis=0)) > len(np.unique(a.reshape(-1, 3), axis=0))
+    finally:
+        plain.release()
+        smooth.release()
