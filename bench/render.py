@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=180, help="frames measured per size (default 180)")
     parser.add_argument("--sizes", nargs="*", default=list(SIZES), help="sizes to measure, WIDTHxHEIGHT")
     parser.add_argument("--models", type=Path, help="also load every glTF model in this folder")
-    parser.add_argument("--msaa", type=int, help="multisample anti-aliasing samples (default: 4 on a GPU, 0 on llvmpipe)")
+    parser.add_argument("--msaa", type=int, help="MSAA samples (default: 4 on a GPU, 0 on llvmpipe)")
     args = parser.parse_args()
     print(f"renderer: {describe_context(create_context())}")
     print(

@@ -81,7 +81,9 @@ def render(
     environment: Annotated[
         str | None, typer.Option("--environment", help="'studio' or an .hdr file.")
     ] = None,
-    msaa: Annotated[int | None, typer.Option("--msaa", help="Anti-aliasing samples (0 for none; default: 4 on a GPU, 0 on software GL).")] = None,
+    msaa: Annotated[
+        int | None, typer.Option("--msaa", help="MSAA samples (default: 4 on a GPU, 0 on software GL).")
+    ] = None,
 ) -> None:
     """Render a still of the showroom to a PNG: the quickest way to see the renderer."""
     from holoshop.catalog_loading import load_catalog

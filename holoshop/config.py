@@ -22,6 +22,6 @@ class Settings(BaseSettings):
     height: int = Field(720, ge=16, le=4320)
     fps: int = Field(60, ge=1, le=240)
     msaa: int | None = Field(
-        None, ge=0, le=16, description="multisample anti-aliasing samples; unset: 4 on a GPU, 0 on software GL"
+        None, ge=0, le=16, description="MSAA samples; unset: 4 on a GPU, 0 on software GL"
     )
     max_texture_size: int = Field(1024, ge=16, le=16384, description="larger product textures are downscaled")
