@@ -6,7 +6,6 @@ costs no allocation: `render()` returns a view the caller copies or encodes befo
 
 from __future__ import annotations
 
-import functools
 import math
 import time
 from collections.abc import Callable
@@ -80,11 +79,11 @@ R = TypeVar("R")
 def _current(method: Callable[Concatenate[Renderer, P], R]) -> Callable[Concatenate[Renderer, P], R]:
     """Make the renderer's context current for the call: several renderers may share a thread."""
 
-    @functools.wraps(method)
     def wrapper(self: Renderer, *args: P.args, **kwargs: P.kwargs) -> R:
         with self.ctx:
             return method(self, *args, **kwargs)
 
+    wrapper.__name__, wrapper.__doc__ = method.__name__, method.__doc__
     return wrapper
 
 
