@@ -79,7 +79,7 @@ R = TypeVar("R")
 def _current(method: Callable[Concatenate[Renderer, P], R]) -> Callable[Concatenate[Renderer, P], R]:
     """Make the renderer's context current for the call: several renderers may share a thread."""
 
-    def wrapper(self: Renderer, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapper(self: Renderer, /, *args: P.args, **kwargs: P.kwargs) -> R:
         with self.ctx:
             return method(self, *args, **kwargs)
 
