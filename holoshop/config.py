@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings"]
+__all__ = ["IceServer", "Settings"]
+
+
+class IceServer(BaseModel):
+    """A STUN or TURN server handed to both peers, e.g. coturn behind a NAT."""
+
+    urls: list[str] = Field(min_length=1)
+    username: str | None = None
+    credential: str | None = None
 
 
 class Settings(BaseSettings):
@@ -25,3 +33,12 @@ class Settings(BaseSettings):
         None, ge=0, le=16, description="MSAA samples; unset: 4 on a GPU, 0 on software GL"
     )
     max_texture_size: int = Field(1024, ge=16, le=16384, description="larger product textures are downscaled")
+    # Streaming. No ICE servers by default: on loopback and LANs host candidates suffice, and an
+    # unreachable default STUN server would stall every connection.
+    ice_servers: list[IceServer] = Field(default_factory=list, description="JSON list of STUN/TURN servers")
+    bitrate: int = Field(4_000_000, ge=100_000, le=50_000_000, description="starting video bitrate, bit/s")
+    min_bitrate: int = Field(500_000, ge=100_000, le=50_000_000)
+    max_bitrate: int = Field(12_000_000, ge=100_000, le=50_000_000)
+    encoder_threads: int = Field(1, ge=1, le=16)
+    idle_timeout: float = Field(30.0, gt=0, description="seconds a session without viewers lives on")
+    max_sessions: int = Field(8, ge=1, le=256)

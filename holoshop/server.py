@@ -1,8 +1,4 @@
-"""The embedded server: one process serving the showroom page, product data and rendered views.
-
-Until the WebRTC stream lands (issue 3) the page shows server-rendered stills of the live
-showroom state it asks for; the render thread and catalog here are the ones the stream will use.
-"""
+"""The embedded server: one process serving the thin client, signaling, a render node and the API."""
 
 from __future__ import annotations
 
@@ -14,15 +10,25 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated
 
+from aiortc import RTCIceServer
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from PIL import Image
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
+from assets.environment import load_environment
+from assets.product import Product
 from holoshop.catalog_loading import load_catalog
 from holoshop.config import Settings
 from holoshop.stills import StillRenderer, StillRequest
+from render_node.ibl import prepare_environment
+from render_node.node import NodeConfig, RenderNode
 from render_node.render_thread import RenderThread
+from render_node.session import StreamSettings
+from scenes.layout import Layout
+from signaling.routes import signaling_router
 
 __all__ = ["ProductOut", "create_app"]
 
@@ -41,60 +47,100 @@ class ProductOut(BaseModel):
 
 @dataclass
 class _State:
-    thread: RenderThread
-    stills: StillRenderer | None = None
+    node: RenderNode | None = None
+    products: tuple[Product, ...] = ()
+    layout: Layout | None = None
     error: str | None = None
+    stills: StillRenderer | None = None
+    stills_thread: RenderThread | None = None
+
+
+def node_config(settings: Settings) -> NodeConfig:
+    return NodeConfig(
+        stream=StreamSettings(
+            width=settings.width,
+            height=settings.height,
+            fps=settings.fps,
+            bitrate=settings.bitrate,
+            min_bitrate=settings.min_bitrate,
+            max_bitrate=settings.max_bitrate,
+            encoder_threads=settings.encoder_threads,
+        ),
+        ice_servers=tuple(
+            RTCIceServer(urls=s.urls, username=s.username, credential=s.credential)
+            for s in settings.ice_servers
+        ),
+        idle_timeout_s=settings.idle_timeout,
+        max_sessions=settings.max_sessions,
+        msaa=settings.msaa,
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
-    state = _State(RenderThread())
-
-    def start_renderer() -> StillRenderer:
-        layout, products = load_catalog(settings.models_dir, settings)
-        return StillRenderer(
-            products,
-            layout,
-            (settings.width, settings.height),
-            environment=settings.environment,
-            msaa=settings.msaa,
-        )
+    state = _State()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         try:
-            state.stills = await state.thread.run(start_renderer)
-            log.info("renderer ready with %d products", len(state.stills.products))
+            layout, products = load_catalog(settings.models_dir, settings)
+            environment = prepare_environment(
+                load_environment(settings.environment), layout.lights.environment_rotation_deg
+            )
+            node = RenderNode(products, layout, environment, node_config(settings))
+            await node.start()
+            state.node, state.products, state.layout = node, products, layout
+            log.info("render node ready with %d products", len(products))
         except Exception as exc:  # reported by /readyz rather than killing the process
             state.error = str(exc)
-            log.exception("renderer failed to start")
+            log.exception("render node failed to start")
         yield
-        state.thread.shutdown()
+        if state.node is not None:
+            await state.node.close()
+        if state.stills_thread is not None:
+            state.stills_thread.shutdown()
 
-    app = FastAPI(title="Holoshop", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Holoshop",
+        version="0.1.0",
+        summary="A holographic 3D showroom rendered on the server and streamed over WebRTC.",
+        lifespan=lifespan,
+    )
 
-    def stills() -> StillRenderer:
-        if state.stills is None:
-            raise HTTPException(503, state.error or "renderer is starting")
-        return state.stills
+    def ready_node() -> RenderNode:
+        if state.node is None:
+            raise HTTPException(503, state.error or "the render node is starting")
+        return state.node
+
+    app.include_router(signaling_router(ready_node))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:
         return resources.files("signaling").joinpath("static/index.html").read_text(encoding="utf-8")
 
-    @app.get("/healthz")
+    app.mount("/static", StaticFiles(packages=[("signaling", "static")]), name="static")
+
+    @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", tags=["ops"])
     async def readyz() -> JSONResponse:
-        if state.stills is None:
+        if state.node is None:
             return JSONResponse(
                 {"status": "error" if state.error else "starting", "detail": state.error}, 503
             )
-        return JSONResponse({"status": "ready", "products": len(state.stills.products)})
+        return JSONResponse(
+            {"status": "ready", "products": len(state.products), "sessions": len(state.node.sessions)}
+        )
 
-    @app.get("/api/products", response_model=list[ProductOut])
+    @app.get("/metrics", tags=["ops"], response_class=Response)
+    async def metrics() -> Response:
+        """Prometheus metrics: sessions, viewers, frames rendered/sent/dropped, stage times, bitrate."""
+        return Response(generate_latest(ready_node().metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/api/products", response_model=list[ProductOut], tags=["showroom"])
     async def products() -> list[ProductOut]:
+        ready_node()
         return [
             ProductOut(
                 id=p.id,
@@ -105,10 +151,33 @@ def create_app(settings: Settings) -> FastAPI:
                 description=p.description,
                 variants=list(p.variants),
             )
-            for p in stills().products
+            for p in state.products
         ]
 
-    @app.get("/api/view.png", response_class=Response, responses={200: {"content": {"image/png": {}}}})
+    async def stills() -> tuple[RenderThread, StillRenderer]:
+        node = ready_node()
+        if state.stills is None or state.stills_thread is None:
+            thread = state.stills_thread or RenderThread("stills")
+            state.stills_thread = thread
+            layout = state.layout
+            assert layout is not None
+            state.stills = await thread.run(
+                lambda: StillRenderer(
+                    state.products,
+                    layout,
+                    (settings.width, settings.height),
+                    environment=node.environment,
+                    msaa=settings.msaa,
+                )
+            )
+        return state.stills_thread, state.stills
+
+    @app.get(
+        "/api/view.png",
+        response_class=Response,
+        responses={200: {"content": {"image/png": {}}}},
+        tags=["showroom"],
+    )
     async def view(
         focus: Annotated[str | None, Query(max_length=100)] = None,
         variant: Annotated[int | None, Query(ge=0, le=64)] = None,
@@ -116,11 +185,11 @@ def create_app(settings: Settings) -> FastAPI:
         orbit: Annotated[float, Query(allow_inf_nan=False, description="degrees, any value")] = 0.0,
         zoom: Annotated[float, Query(gt=0.05, le=20)] = 1.0,
     ) -> Response:
-        """The showroom rendered in the given state, as a PNG."""
-        renderer = stills()
+        """A still of the showroom in the given state, as a PNG (thumbnails, previews, sharing)."""
+        thread, renderer = await stills()
         request = StillRequest(focus, variant, inspect, orbit, zoom)
         try:
-            pixels = await state.thread.run(lambda: renderer.render(request))
+            pixels = await thread.run(lambda: renderer.render(request))
         except KeyError as exc:
             raise HTTPException(404, str(exc.args[0])) from None
         except ValueError as exc:

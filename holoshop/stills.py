@@ -12,6 +12,7 @@ from PIL import Image
 from assets.environment import load_environment
 from assets.product import Product
 from render_node.gl_context import create_context
+from render_node.ibl import PreparedEnvironment
 from render_node.renderer import Renderer
 from render_node.showroom_content import load_products, showroom_for
 from scenes.actions import Action, FocusProduct, Inspect, Orbit, SelectVariant, Zoom
@@ -40,14 +41,13 @@ class StillRenderer:
         layout: Layout,
         size: tuple[int, int],
         *,
-        environment: str = "studio",
+        environment: str | PreparedEnvironment = "studio",
         msaa: int | None = None,
     ) -> None:
         self.products = products
         self.layout = layout
-        self.renderer = Renderer(
-            create_context(), layout, size, msaa=msaa, environment=load_environment(environment)
-        )
+        env = load_environment(environment) if isinstance(environment, str) else environment
+        self.renderer = Renderer(create_context(), layout, size, msaa=msaa, environment=env)
         load_products(self.renderer, products)
 
     def render(self, request: StillRequest) -> npt.NDArray[np.uint8]:

@@ -22,7 +22,7 @@ from render_node.contact_shadow import bake_contact_shadow
 from render_node.gl_context import is_software
 from render_node.gl_program import block, uniform
 from render_node.gpu_model import GpuModel, TextureCache, upload_model
-from render_node.ibl import prepare_environment
+from render_node.ibl import PreparedEnvironment, prepare_environment
 from render_node.shader_source import shader_source
 from render_node.showroom_meshes import cylinder, fullscreen_triangle, unit_quad
 from scenes.graph import FrameScene, ProductNode
@@ -38,6 +38,7 @@ Frame = npt.NDArray[np.uint8]
 _FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0]).astype(np.float32)
 _ENV_UNIT, _SHADOW_UNIT, _IRRADIANCE_UNIT = 0, 6, 7
 _MATERIAL_UNITS = (1, 2, 3, 4, 5)
+_STILL_FOCUS = 1e-3  # below this a product and its plinth count as still
 _MATERIAL_SAMPLERS = (
     "u_base_color_tex",
     "u_metal_rough_tex",
@@ -55,6 +56,7 @@ class FrameTimes:
     readback_ms: float = 0.0
     draw_calls: int = 0
     triangles: int = 0
+    still_layer_redrawn: bool = False
 
 
 @dataclass
@@ -109,10 +111,14 @@ class Renderer:
         size: tuple[int, int] = (1280, 720),
         *,
         msaa: int | None = None,
-        environment: EnvironmentMap | None = None,
+        environment: EnvironmentMap | PreparedEnvironment | None = None,
         exposure: float = 1.0,
+        cache_still_layer: bool = True,
     ) -> None:
         self.ctx = ctx
+        self.cache_still_layer = cache_still_layer
+        self._still_key_drawn: bytes | None = None
+        self._last_key: bytes | None = None
         self.layout = layout
         self.exposure = exposure
         self.times = FrameTimes()
@@ -178,9 +184,15 @@ class Renderer:
         self._decal_vao = self._vao("decal", unit_quad(), "2f", "in_position")
 
     @_current
-    def set_environment(self, env: EnvironmentMap) -> None:
-        """Prefilter a new environment (seconds of CPU work: do it at start-up, not per frame)."""
-        prepared = prepare_environment(env, self.layout.lights.environment_rotation_deg)
+    def set_environment(self, env: EnvironmentMap | PreparedEnvironment) -> None:
+        """Use a new environment; a raw map is prefiltered first (CPU work: not per frame).
+
+        Sessions sharing one environment pass it prepared, so each pays only the upload.
+        """
+        if isinstance(env, PreparedEnvironment):
+            prepared = env
+        else:
+            prepared = prepare_environment(env, self.layout.lights.environment_rotation_deg)
         base = prepared.levels[0]
         tex = self.ctx.texture(
             (base.shape[1], base.shape[0]), 3, base.astype(np.float16).tobytes(), dtype="f2"
@@ -200,6 +212,7 @@ class Renderer:
                 old.release()
         self._env_texture, self._irradiance = tex, cube
         self._env_max_lod = float(len(prepared.levels) - 1)
+        self._still_key_drawn = None
         r, g, b = (float(v) for v in prepared.ambient_up)
         self._ambient_up = (r, g, b)
 
@@ -213,10 +226,12 @@ class Renderer:
         half = max(float(np.max(np.abs(np.concatenate([lo[[0, 2]], hi[[0, 2]]])))), 0.05) * 1.35
         shadow = bake_contact_shadow(self.ctx, self._programs["shadow_bake"], gpu, half)
         self._products[product_id] = _Product(gpu, shadow, half)
+        self._still_key_drawn = None
 
     @_current
     def remove_product(self, product_id: str) -> None:
         product = self._products.pop(product_id, None)
+        self._still_key_drawn = None
         if product is not None:
             product.gpu.release()
             product.shadow.release()
@@ -238,6 +253,12 @@ class Renderer:
             self.ctx.renderbuffer(size, 4, samples=samples),
             self.ctx.depth_renderbuffer(size, samples=samples),
         )
+        self._still_fbo = self.ctx.framebuffer(
+            self.ctx.renderbuffer(size, 4, samples=samples),
+            self.ctx.depth_renderbuffer(size, samples=samples),
+        )
+        self._still_key_drawn = None
+        self._last_key = None
         self._resolve = self.ctx.simple_framebuffer(size, components=4) if samples else self._fbo
         self._frame: Frame = np.empty((height, width, 4), np.uint8)
 
@@ -269,34 +290,28 @@ class Renderer:
         )
         self._write_frame_block(scene, view_proj)
         ctx = self.ctx
-        self._fbo.use()
-        self._fbo.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
         self._frame_block.bind_to_uniform_block(0)
         assert self._env_texture is not None and self._irradiance is not None
         self._env_texture.use(_ENV_UNIT)
         self._irradiance.use(_IRRADIANCE_UNIT)
         ctx.front_face = "cw"
-        ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
-        ctx.disable(moderngl.BLEND)
-        ctx.depth_func = "<"
-        self._fbo.depth_mask = True
         self.times = FrameTimes()
 
-        items = self._visible_products(scene, view_proj)
-        for item in items:  # nearest first: early depth rejection saves fragment work
-            self._draw_product(item, blended=False)
-        self._draw_plinths(scene, view_proj)
-        self._draw_floor()
-        self._draw_background(view_proj)
-        self._fbo.depth_mask = False
-        ctx.enable(moderngl.BLEND)
-        self._draw_shadows(items)
-        ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
-        for item in reversed(items):  # farthest first for see-through materials
-            self._draw_product(item, blended=True)
-        self._draw_holo(scene)
-        self._fbo.depth_mask = True
-        ctx.disable(moderngl.BLEND)
+        # What is in focus moves (turntable, glow, light curtain); the rest of the showroom is
+        # still while the camera rests. Once the camera has rested for two frames, the still
+        # part is drawn once into a cached layer and each frame draws only what moves over it.
+        moving = {p.product_id for p in scene.products if p.focus > _STILL_FOCUS}
+        key = self._still_key(scene, moving) if self.cache_still_layer else None
+        settled, self._last_key = key is not None and key == self._last_key, key
+        if settled and key != self._still_key_drawn:
+            self._draw_pass(scene, view_proj, self._still_fbo, lambda focus: focus <= _STILL_FOCUS, full=True)
+            self._still_key_drawn = key
+            self.times.still_layer_redrawn = True
+        if settled:
+            ctx.copy_framebuffer(self._fbo, self._still_fbo)
+            self._draw_pass(scene, view_proj, self._fbo, lambda focus: focus > _STILL_FOCUS, full=False)
+        else:
+            self._draw_pass(scene, view_proj, self._fbo, lambda focus: True, full=True)
         ctx.finish()
         drawn = time.perf_counter()
         if self._resolve is not self._fbo:
@@ -305,6 +320,56 @@ class Renderer:
         self.times.draw_ms = (drawn - started) * 1000
         self.times.readback_ms = (time.perf_counter() - drawn) * 1000
         return self._frame
+
+    def _draw_pass(
+        self,
+        scene: FrameScene,
+        view_proj: Mat4,
+        target: moderngl.Framebuffer,
+        include: Callable[[float], bool],
+        *,
+        full: bool,
+    ) -> None:
+        """Draw the products and plinths whose focus `include` accepts; `full` adds floor and backdrop."""
+        ctx = self.ctx
+        target.use()
+        if full:
+            target.clear(0.0, 0.0, 0.0, 1.0, depth=1.0)
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        ctx.disable(moderngl.BLEND)
+        ctx.depth_func = "<"
+        target.depth_mask = True
+        items = [item for item in self._visible_products(scene, view_proj) if include(item.node.focus)]
+        for item in items:  # nearest first: early depth rejection saves fragment work
+            self._draw_product(item, blended=False)
+        self._draw_plinths(scene, view_proj, include)
+        if full:
+            self._draw_floor()
+            self._draw_background(view_proj)
+        target.depth_mask = False
+        ctx.enable(moderngl.BLEND)
+        self._draw_shadows(items)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
+        for item in reversed(items):  # farthest first for see-through materials
+            self._draw_product(item, blended=True)
+        self._draw_holo(scene, include)
+        target.depth_mask = True
+        ctx.disable(moderngl.BLEND)
+
+    def _still_key(self, scene: FrameScene, moving: set[str]) -> bytes:
+        """Everything the still layer depends on; equal keys mean the cached layer is still right."""
+        cam = scene.camera
+        parts = [
+            np.round(np.concatenate([cam.eye, cam.target]), 4).tobytes(),
+            repr((cam.fov_deg, self._size)).encode(),
+        ]
+        for product, plinth in zip(scene.products, scene.plinths, strict=False):
+            if product.product_id in moving:
+                parts.append(product.product_id.encode())
+                continue
+            parts.append(repr((product.product_id, product.variant, round(plinth.focus, 3))).encode())
+            parts.append(np.round(product.transform, 4).tobytes())
+        return b"|".join(parts)
 
     def _visible_products(self, scene: FrameScene, view_proj: Mat4) -> list[_DrawItem]:
         planes = _frustum_planes(view_proj)
@@ -343,7 +408,7 @@ class Renderer:
             self.times.draw_calls += 1
             self.times.triangles += prim.primitive.triangle_count
 
-    def _draw_plinths(self, scene: FrameScene, view_proj: Mat4) -> None:
+    def _draw_plinths(self, scene: FrameScene, view_proj: Mat4, include: Callable[[float], bool]) -> None:
         prog = self._programs["plinth"]
         spec = self.layout.plinth
         uniform(prog, "u_ring_color").value = spec.ring_color
@@ -352,6 +417,8 @@ class Renderer:
         planes = _frustum_planes(view_proj)
         reach = math.hypot(spec.radius, spec.height)
         for plinth in scene.plinths:
+            if not include(plinth.focus):
+                continue
             centre = plinth.transform[:3, 3] + np.array([0.0, plinth.height / 2, 0.0], np.float32)
             if np.any(planes[:, :3] @ centre + planes[:, 3] < -reach):
                 continue
@@ -398,7 +465,7 @@ class Renderer:
             self.times.draw_calls += 1
         self.ctx.enable(moderngl.CULL_FACE)
 
-    def _draw_holo(self, scene: FrameScene) -> None:
+    def _draw_holo(self, scene: FrameScene, include: Callable[[float], bool]) -> None:
         prog = self._programs["holo"]
         uniform(prog, "u_ring_color").value = self.layout.plinth.ring_color
         self.ctx.blend_func = moderngl.ONE, moderngl.ONE
@@ -406,7 +473,7 @@ class Renderer:
         lift = np.identity(4, np.float32)
         lift[1, 3] = self.layout.plinth.height
         for plinth in scene.plinths:
-            if plinth.focus < 0.02:
+            if plinth.focus < 0.02 or not include(plinth.focus):
                 continue
             uniform(prog, "u_model").write(_gl(plinth.transform @ lift))
             uniform(prog, "u_focus").value = plinth.focus

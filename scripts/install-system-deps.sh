@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Holoshop needs that this machine lacks, and nothing else.
-# Software OpenGL through EGL (Mesa llvmpipe) is what renders when no GPU is present.
 set -euo pipefail
 
 packages=(
   python3 python3-venv python3-dev
+  # Software OpenGL through EGL (Mesa llvmpipe): what renders when there is no GPU.
   libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libgl1
+  # Headless browser for the thin client's end-to-end tests.
+  chromium
 )
 
 missing=()

@@ -155,3 +155,36 @@ def test_software_gl_defaults_to_no_multisampling_and_msaa_still_works() -> None
     finally:
         plain.release()
         smooth.release()
+
+
+def test_still_layer_cache_draws_the_same_picture_as_a_full_render() -> None:
+    """Once the camera rests, only what moves is redrawn over a cached layer: same pixels."""
+    layout = LAYOUT  # the turntable turns: the focused product moves every frame
+    showroom = Showroom(layout, [ProductSlot(m.name, 0, float(m.bounds()[1][1])) for m in MODELS.values()])
+    showroom.update(0.0, [FocusProduct("blue-ball")])
+    showroom.update(10.0)
+    cached = Renderer(create_context(), LAYOUT, SIZE)
+    full = Renderer(create_context(), LAYOUT, SIZE, cache_still_layer=False)
+    try:
+        for r in (cached, full):
+            for name, model in MODELS.items():
+                r.add_product(name, model)
+        redrawn = []
+        for _ in range(4):
+            showroom.update(1 / 30)
+            scene = showroom.frame()
+            a = cached.render(scene)[..., :3].astype(np.int16)
+            redrawn.append(cached.times.still_layer_redrawn)
+            b = full.render(scene)[..., :3].astype(np.int16)
+            assert np.abs(a - b).max() <= 2, "the cached path must match the full render"
+        # Frame 1 renders in full, frame 2 builds the still layer, later frames reuse it.
+        assert redrawn == [False, True, False, False]
+        # Moving the camera (a new focus) invalidates the layer; it is rebuilt once things rest.
+        showroom.update(0.0, [FocusProduct("red-box")])
+        showroom.update(10.0)
+        for _ in range(2):
+            cached.render(showroom.frame())
+        assert cached.times.still_layer_redrawn
+    finally:
+        cached.release()
+        full.release()

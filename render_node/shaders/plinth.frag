@@ -24,7 +24,8 @@ void main() {
     if (v_uv.y <= 1.0) {
         // Side: bright rim at the top and bottom edges, soft scan lines drifting upward.
         float rim = smoothstep(0.90, 1.0, v_uv.y) + 0.6 * smoothstep(0.08, 0.0, v_uv.y);
-        float scan = 0.5 + 0.5 * sin((v_uv.y * 12.0 - t * 0.8) * 6.2831853);
+        // Only a plinth in focus animates, so the others can be cached as a still layer.
+        float scan = 0.5 + 0.5 * sin((v_uv.y * 12.0 - t * 0.8 * u_focus) * 6.2831853);
         color += u_ring_color * glow * (rim * 1.4 + scan * scan * 0.08 * (0.3 + u_focus) + fresnel * 0.5);
     } else {
         // Top: a glowing edge ring and a faint inner circle the product stands in.

@@ -1,0 +1,130 @@
+"""Turns the viewers' remote, keyboard, mouse and touch input into showroom actions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from render_node.messages import InputMessage, KeyMessage, PointerMessage, TextMessage
+from scenes.actions import (
+    Action,
+    Back,
+    FocusNext,
+    FocusPrevious,
+    FocusProduct,
+    Inspect,
+    NextVariant,
+    Orbit,
+    Zoom,
+)
+from scenes.graph import Mode
+
+__all__ = ["InputRouter", "Picker"]
+
+Picker = Callable[[float, float], str | None]
+
+CLICK_SLOP = 0.012  # a press that moves less than this (fraction of the picture) is a click
+SWIPE_DISTANCE = 0.12  # a browse-mode drag this far across the picture changes product
+KEY_ORBIT = math.radians(30.0)
+KEY_ZOOM = 1.25
+
+
+@dataclass
+class _Press:
+    x: float
+    y: float
+    last_x: float
+    last_y: float
+    travelled: float = 0.0
+
+
+class InputRouter:
+    """Stateful only for pointers: which are pressed, where they started, how far a pinch spans.
+
+    Keys work like a TV remote: in browse, left/right change product, up/down change colourway,
+    Enter inspects; in inspect, left/right turn the product, up/down zoom, Enter changes
+    colourway, Back returns.
+    """
+
+    def __init__(self, pick: Picker) -> None:
+        self._pick = pick
+        self._presses: dict[int, _Press] = {}
+        self._pinch: float | None = None
+
+    def handle(self, message: InputMessage, mode: Mode, focused: str | None) -> list[Action]:
+        if isinstance(message, KeyMessage):
+            return self._key(message.key, mode)
+        if isinstance(message, PointerMessage):
+            return self._pointer(message, mode, focused)
+        if isinstance(message, TextMessage):
+            return []  # the assistant (issue 6) will take typed queries
+        return []
+
+    @staticmethod
+    def _key(key: str, mode: Mode) -> list[Action]:
+        inspecting = mode is Mode.INSPECT
+        match key:
+            case "ArrowLeft":
+                return [Orbit(yaw=-KEY_ORBIT)] if inspecting else [FocusPrevious()]
+            case "ArrowRight":
+                return [Orbit(yaw=KEY_ORBIT)] if inspecting else [FocusNext()]
+            case "ArrowUp":
+                return [Zoom(KEY_ZOOM)] if inspecting else [NextVariant()]
+            case "ArrowDown":
+                return [Zoom(1 / KEY_ZOOM)] if inspecting else [NextVariant()]
+            case "Enter":
+                return [NextVariant()] if inspecting else [Inspect()]
+            case "Back":
+                return [Back()]
+        return []
+
+    def _pointer(self, msg: PointerMessage, mode: Mode, focused: str | None) -> list[Action]:
+        if msg.action == "wheel":
+            return [Zoom(math.exp(-msg.dy * 0.0015))] if msg.dy else []
+        if msg.action == "down":
+            self._presses[msg.id] = _Press(msg.x, msg.y, msg.x, msg.y)
+            self._pinch = self._span() if len(self._presses) == 2 else None
+            return []
+        press = self._presses.get(msg.id)
+        if press is None:
+            return []  # a move or release without a press we saw: ignore
+        if msg.action == "move":
+            return self._move(press, msg, mode)
+        del self._presses[msg.id]
+        self._pinch = None
+        if self._presses:
+            return []  # one finger of a pinch lifted: wait for the other
+        if press.travelled < CLICK_SLOP:
+            return self._click(msg.x, msg.y, mode, focused)
+        dx = msg.x - press.x
+        if mode is Mode.BROWSE and abs(dx) >= SWIPE_DISTANCE:
+            return [FocusPrevious()] if dx > 0 else [FocusNext()]
+        return []
+
+    def _move(self, press: _Press, msg: PointerMessage, mode: Mode) -> list[Action]:
+        dx, dy = msg.x - press.last_x, msg.y - press.last_y
+        press.last_x, press.last_y = msg.x, msg.y
+        press.travelled += math.hypot(dx, dy)
+        if len(self._presses) == 2:
+            span = self._span()
+            actions: list[Action] = []
+            if self._pinch and span > 1e-3:
+                actions.append(Zoom(span / self._pinch))
+            self._pinch = span
+            return actions
+        if mode is Mode.INSPECT and (dx or dy):
+            return [Orbit(yaw=-dx * math.pi * 1.5, pitch=dy * math.pi * 0.75)]
+        return []
+
+    def _click(self, x: float, y: float, mode: Mode, focused: str | None) -> list[Action]:
+        hit = self._pick(x, y)
+        if hit is None:
+            return []
+        if hit == focused:
+            return [] if mode is Mode.INSPECT else [Inspect()]
+        return [FocusProduct(hit)]
+
+    def _span(self) -> float:
+        a, b = list(self._presses.values())[:2]
+        return math.hypot(a.last_x - b.last_x, a.last_y - b.last_y)

@@ -1,0 +1,274 @@
+"""One showroom instance: its state, one render and one encode per frame, and its viewers.
+
+Two loops run per session. The render loop ticks the frame clock, applies input, renders on
+the session's GL thread and leaves the frame in a slot of depth one. The encode loop takes
+whatever frame is in the slot (an older one replaced meanwhile is dropped, never queued),
+encodes it once per codec on the encoder thread and hands the packets to every viewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import av
+from aiortc import RTCDataChannel
+
+from assets.product import Product
+from render_node.encoder import Codec, EncoderSettings, VideoEncoder
+from render_node.fanout import ViewerTrack
+from render_node.frame_clock import FrameClock
+from render_node.input_router import InputRouter
+from render_node.messages import ProductInfo, StateMessage, parse_input
+from render_node.metrics import StreamMetrics
+from render_node.render_thread import RenderThread
+from render_node.renderer import Renderer
+from render_node.showroom_content import showroom_for
+from scenes.graph import FrameScene
+from scenes.layout import Layout
+from scenes.picking import pick_product
+
+__all__ = ["Session", "StreamSettings", "Viewer"]
+
+log = logging.getLogger(__name__)
+
+TIME_BASE_HZ = 90_000
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    width: int = 1280
+    height: int = 720
+    fps: int = 60
+    bitrate: int = 4_000_000
+    min_bitrate: int = 500_000
+    max_bitrate: int = 12_000_000
+    encoder_threads: int = 1
+
+
+@dataclass(eq=False)
+class Viewer:
+    track: ViewerTrack
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    channel: RTCDataChannel | None = None
+    joined: float = field(default_factory=time.monotonic)
+
+
+class Session:
+    def __init__(
+        self,
+        session_id: str,
+        products: tuple[Product, ...],
+        layout: Layout,
+        settings: StreamSettings,
+        thread: RenderThread,
+        renderer: Renderer,
+        metrics: StreamMetrics,
+    ) -> None:
+        self.id = session_id
+        self.settings = settings
+        self.metrics = metrics
+        self.products = {p.id: p for p in products}
+        self._heights = {p.id: float(p.model.bounds()[1][1]) for p in products}
+        self._layout = layout
+        self._showroom = showroom_for(products, layout)
+        self._scene: FrameScene = self._showroom.frame()
+        self._router = InputRouter(self._pick)
+        self._pending: list[Any] = []
+        self._thread = thread
+        self._renderer = renderer
+        self._encode_thread = RenderThread(f"encode-{session_id[:8]}")
+        self._encoders: dict[Codec, VideoEncoder] = {}
+        self.viewers: list[Viewer] = []
+        self._slot: av.VideoFrame | None = None
+        self._slot_ready = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
+        self.idle_since: float | None = time.monotonic()
+        self.frames_rendered = 0
+        self.frames_encoded = 0
+        self.input_rejected = 0
+        self.last_render_ms = 0.0
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._render_loop(), name=f"render-{self.id}"),
+            asyncio.create_task(self._encode_loop(), name=f"encode-{self.id}"),
+        ]
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for viewer in list(self.viewers):
+            self.remove_viewer(viewer)
+        await self._thread.run(self._renderer.release)
+        self._thread.shutdown()
+        self._encode_thread.shutdown()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- viewers -----------------------------------------------------------------------------
+    def encoder_for(self, codec: Codec) -> VideoEncoder:
+        encoder = self._encoders.get(codec)
+        if encoder is None:
+            s = self.settings
+            encoder = VideoEncoder(
+                EncoderSettings(
+                    codec,
+                    s.width,
+                    s.height,
+                    s.fps,
+                    s.bitrate,
+                    s.min_bitrate,
+                    s.max_bitrate,
+                    threads=s.encoder_threads,
+                )
+            )
+            self._encoders[codec] = encoder
+            self.metrics.encoder_bitrate.labels(codec).set(encoder.bitrate)
+        return encoder
+
+    def new_viewer(self, codec: Codec) -> Viewer:
+        encoder = self.encoder_for(codec)
+        track = ViewerTrack(codec, encoder.request_keyframe, on_sent=self.metrics.frames_sent.inc)
+        viewer = Viewer(track)
+        self.viewers.append(viewer)
+        self.idle_since = None
+        self.metrics.viewers.inc()
+        encoder.request_keyframe()  # the newcomer needs a picture to start from
+        return viewer
+
+    def remove_viewer(self, viewer: Viewer) -> None:
+        if viewer in self.viewers:
+            self.viewers.remove(viewer)
+            self.metrics.viewers.dec()
+            self.metrics.frames_dropped.labels("viewer").inc(viewer.track.packets_dropped)
+        viewer.track.stop()
+        if not self.viewers:
+            self.idle_since = time.monotonic()
+
+    def attach_channel(self, viewer: Viewer, channel: RTCDataChannel) -> None:
+        viewer.channel = channel
+        channel.on("message", lambda message: self.handle_input(message))
+        self._send_state(viewer, self._state_message())
+
+    # -- input and state ---------------------------------------------------------------------
+    def handle_input(self, raw: str | bytes) -> bool:
+        """Validate one data-channel message and queue its actions; junk is counted, never fatal."""
+        try:
+            message = parse_input(raw)
+        except ValueError as exc:
+            self.input_rejected += 1
+            self.metrics.input_messages.labels("rejected").inc()
+            log.debug("session %s: dropped input: %s", self.id, exc)
+            return False
+        self.metrics.input_messages.labels("accepted").inc()
+        snap = self._showroom.snapshot()
+        self._pending.extend(self._router.handle(message, snap.mode, snap.focused))
+        return True
+
+    def _pick(self, x: float, y: float) -> str | None:
+        aspect = self.settings.width / self.settings.height
+        return pick_product(self._scene, x, y, aspect, self._heights, self._layout.plinth.radius)
+
+    def _state_message(self) -> StateMessage:
+        snap = self._showroom.snapshot()
+        product = self.products.get(snap.focused) if snap.focused else None
+        info = (
+            ProductInfo(
+                id=product.id,
+                name=product.name,
+                price_minor=product.price_minor,
+                currency=product.currency,
+                variants=product.variants,
+            )
+            if product
+            else None
+        )
+        return StateMessage(focused=snap.focused, mode=snap.mode.value, variant=snap.variant, product=info)
+
+    @staticmethod
+    def _send_state(viewer: Viewer, message: StateMessage) -> None:
+        if viewer.channel is not None and viewer.channel.readyState == "open":
+            viewer.channel.send(message.model_dump_json())
+
+    def _broadcast_state(self) -> None:
+        message = self._state_message()
+        for viewer in self.viewers:
+            self._send_state(viewer, message)
+
+    # -- the two loops -----------------------------------------------------------------------
+    async def _render_loop(self) -> None:
+        clock = FrameClock(self.settings.fps)
+        started: float | None = None
+        last: float | None = None
+        while True:
+            scheduled, skipped = await clock.tick()
+            if skipped:
+                self.metrics.frames_dropped.labels("late").inc(skipped)
+            started = scheduled if started is None else started
+            dt, last = (0.0 if last is None else scheduled - last), scheduled
+            actions, self._pending = self._pending, []
+            t0 = time.perf_counter()
+            if self._showroom.update(dt, actions):
+                self._broadcast_state()
+            self._scene = self._showroom.frame()
+            self.metrics.stage_seconds.labels("update").observe(time.perf_counter() - t0)
+            if not self.viewers:
+                continue  # nobody watching: keep the state moving, spend no pixels
+            pts = round((scheduled - started) * TIME_BASE_HZ)
+            frame = await self._thread.run(functools.partial(self._render, self._scene, pts))
+            self.frames_rendered += 1
+            self.metrics.frames_rendered.inc()
+            times = self._renderer.times
+            self.metrics.stage_seconds.labels("draw").observe(times.draw_ms / 1000)
+            self.metrics.stage_seconds.labels("readback").observe(times.readback_ms / 1000)
+            if self._slot is not None:
+                self.metrics.frames_dropped.labels("encoder").inc()
+            self._slot = frame
+            self._slot_ready.set()
+
+    def _render(self, scene: FrameScene, pts: int) -> av.VideoFrame:
+        """On the GL thread: draw, read back, and wrap a copy for the encoder."""
+        pixels = self._renderer.render(scene)
+        frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
+        frame.pts = pts
+        return frame
+
+    async def _encode_loop(self) -> None:
+        while True:
+            await self._slot_ready.wait()
+            self._slot_ready.clear()
+            frame, self._slot = self._slot, None
+            if frame is None:
+                continue
+            for codec, encoder in list(self._encoders.items()):
+                viewers = [v for v in self.viewers if v.track.codec == codec]
+                if not viewers:
+                    continue
+                estimates = [v.track.estimated_bitrate for v in viewers if v.track.estimated_bitrate]
+                if estimates:
+                    encoder.set_target_bitrate(min(estimates))
+                packets = await self._encode_thread.run(functools.partial(encoder.encode, frame))
+                self.metrics.stage_seconds.labels("encode").observe(encoder.last_encode_ms / 1000)
+                self.metrics.frames_encoded.labels(codec).inc()
+                self.metrics.encoder_bitrate.labels(codec).set(encoder.bitrate)
+                self.frames_encoded += 1
+                for packet in packets:
+                    for viewer in viewers:
+                        viewer.track.push(packet)

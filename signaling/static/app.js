@@ -1,0 +1,53 @@
+// Holoshop thin client: plays the server-rendered showroom and sends input back.
+import { connect } from "/static/connection.js";
+import { bindInput } from "/static/input.js";
+import { showState } from "/static/overlay.js";
+
+const video = document.getElementById("video");
+const status = document.getElementById("status");
+const params = new URLSearchParams(location.search);
+let link = null;
+let retries = 0;
+
+function setStatus(text, kind) {
+  status.textContent = text;
+  status.className = kind || "";
+  status.hidden = false;
+}
+
+function send(message) {
+  if (link && link.channel.readyState === "open") link.channel.send(JSON.stringify(message));
+}
+
+async function start() {
+  setStatus(retries ? `Reconnecting (attempt ${retries + 1})…` : "Connecting to the showroom…");
+  try {
+    link = await connect({
+      video,
+      sessionId: sessionStorage.getItem("holoshop-session") || params.get("session") || undefined,
+      width: Number(params.get("width")) || undefined,
+      height: Number(params.get("height")) || undefined,
+      codec: params.get("codec") || undefined,
+      onMessage: (message) => { if (message.type === "state") showState(message); },
+      onClosed: (reason) => { link = null; retry(reason); },
+    });
+    sessionStorage.setItem("holoshop-session", link.sessionId);
+    retries = 0;
+    setStatus("Live", "ok");
+    setTimeout(() => { if (status.className === "ok") status.hidden = true; }, 2000);
+  } catch (error) {
+    if (error.status === 404) sessionStorage.removeItem("holoshop-session");  // that session ended
+    link = null;
+    retry(error.message);
+  }
+}
+
+function retry(reason) {
+  retries += 1;
+  const delay = Math.min(10, 2 ** Math.min(retries, 4) / 2);
+  setStatus(`Cannot reach the showroom: ${reason}. Retrying in ${delay} s…`, "error");
+  setTimeout(start, delay * 1000);
+}
+
+bindInput(video, send);
+start();
