@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 
@@ -19,7 +20,7 @@ class FrameClock:
         now: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if not fps > 0:
+        if not (math.isfinite(fps) and fps > 0):
             raise ValueError(f"fps must be positive, got {fps}")
         self.interval = 1.0 / fps
         self._now = now

@@ -37,6 +37,7 @@ class _Press:
     last_x: float
     last_y: float
     travelled: float = 0.0
+    gesture: bool = False  # part of a two-finger pinch: never a click or swipe on release
 
 
 class InputRouter:
@@ -84,6 +85,9 @@ class InputRouter:
             return [Zoom(math.exp(-msg.dy * 0.0015))] if msg.dy else []
         if msg.action == "down":
             self._presses[msg.id] = _Press(msg.x, msg.y, msg.x, msg.y)
+            if len(self._presses) >= 2:
+                for other in self._presses.values():
+                    other.gesture = True
             self._pinch = self._span() if len(self._presses) == 2 else None
             return []
         press = self._presses.get(msg.id)
@@ -93,8 +97,8 @@ class InputRouter:
             return self._move(press, msg, mode)
         del self._presses[msg.id]
         self._pinch = None
-        if self._presses:
-            return []  # one finger of a pinch lifted: wait for the other
+        if self._presses or press.gesture:
+            return []  # a finger of a pinch lifted: the pinch was the gesture
         if press.travelled < CLICK_SLOP:
             return self._click(msg.x, msg.y, mode, focused)
         dx = msg.x - press.x

@@ -75,8 +75,9 @@ class StateMessage(_Message):
 
 def parse_input(raw: str | bytes) -> InputMessage:
     """Validate one message; raises ValueError with a short reason for anything else."""
-    if len(raw) > MAX_MESSAGE_BYTES:
-        raise ValueError(f"message of {len(raw)} bytes exceeds {MAX_MESSAGE_BYTES}")
+    size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
+    if size > MAX_MESSAGE_BYTES:
+        raise ValueError(f"message of {size} bytes exceeds {MAX_MESSAGE_BYTES}")
     try:
         return _INPUT.validate_json(raw)
     except ValidationError as exc:

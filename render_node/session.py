@@ -1,9 +1,10 @@
 """One showroom instance: its state, one render and one encode per frame, and its viewers.
 
 Two loops run per session. The render loop ticks the frame clock, applies input, renders on
-the session's GL thread and leaves the frame in a slot of depth one. The encode loop takes
-whatever frame is in the slot (an older one replaced meanwhile is dropped, never queued),
-encodes it once per codec on the encoder thread and hands the packets to every viewer.
+the session's GL thread and leaves the frame in a slot of depth one. The encode loop takes the
+frame from the slot, encodes it once per codec on the encoder thread and hands the packets to
+every viewer. While the slot is still full the render loop skips its tick (a dropped frame)
+instead of queueing one behind it.
 """
 
 from __future__ import annotations
@@ -231,6 +232,11 @@ class Session:
             self.metrics.stage_seconds.labels("update").observe(time.perf_counter() - t0)
             if not self.viewers:
                 continue  # nobody watching: keep the state moving, spend no pixels
+            if self._slot is not None:
+                # The encoder has not taken the last frame yet: a new render would only replace
+                # it, and on a CPU renderer it would take cycles from that very encoder.
+                self.metrics.frames_dropped.labels("encoder").inc()
+                continue
             pts = round((scheduled - started) * TIME_BASE_HZ)
             frame = await self._thread.run(functools.partial(self._render, self._scene, pts))
             self.frames_rendered += 1
@@ -238,8 +244,6 @@ class Session:
             times = self._renderer.times
             self.metrics.stage_seconds.labels("draw").observe(times.draw_ms / 1000)
             self.metrics.stage_seconds.labels("readback").observe(times.readback_ms / 1000)
-            if self._slot is not None:
-                self.metrics.frames_dropped.labels("encoder").inc()
             self._slot = frame
             self._slot_ready.set()
 

@@ -74,7 +74,7 @@ def test_healthz(client: TestClient) -> None:
 def test_readyz_counts_products(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready", "products": len(demo_products())}
+    assert response.json() == {"status": "ready", "products": len(demo_products()), "sessions": 0}
 
 
 # --- products -----------------------------------------------------------------------------------
@@ -172,9 +172,12 @@ def test_index_page_has_the_view_element(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert re.search(r"<(video|img)\b[^>]*\bid=\"view\"", response.text)
-    # The page uses the API this server offers.
-    assert "/api/products" in response.text and "/api/view.png" in response.text
+    # The thin client: one full-window live video, muted and inline so it autoplays everywhere.
+    video = re.search(r"<video\b[^>]*>", response.text)
+    assert video and all(word in video.group(0) for word in ("autoplay", "playsinline", "muted"))
+    assert '<script type="module" src="/static/app.js">' in response.text
+    for module in ("app.js", "connection.js", "input.js", "overlay.js", "style.css"):
+        assert client.get(f"/static/{module}").status_code == 200
 
 
 def test_openapi_lists_the_api(client: TestClient) -> None:

@@ -19,7 +19,13 @@ GOOD = offer_sdp()
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
     settings = Settings(
-        width=320, height=180, fps=15, models_dir=None, layout=None, environment="studio", max_texture_size=128
+        width=320,
+        height=180,
+        fps=15,
+        models_dir=None,
+        layout=None,
+        environment="studio",
+        max_texture_size=128,
     )
     with TestClient(create_app(settings)) as c:
         yield c
@@ -71,7 +77,9 @@ def _only_codec(sdp: str, name: str) -> str:
             if in_video:
                 port_proto = line.split()[:3]
                 line = " ".join([*port_proto, "120"])
-        elif in_video and (line.startswith("a=rtpmap") or line.startswith("a=fmtp") or line.startswith("a=rtcp-fb")):
+        elif in_video and (
+            line.startswith("a=rtpmap") or line.startswith("a=fmtp") or line.startswith("a=rtcp-fb")
+        ):
             continue
         out.append(line)
         if line.startswith("m=video"):

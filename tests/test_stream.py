@@ -38,7 +38,10 @@ def poster(http: httpx.AsyncClient, base_url: str) -> Any:
 
 def metrics(base_url: str) -> dict[str, float]:
     text = httpx.get(f"{base_url}/metrics").text
-    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(holoshop_\S+) ([0-9.e+-]+)$", text, re.MULTILINE)}
+    return {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r"^(holoshop_\S+) ([0-9.e+-]+)$", text, re.MULTILINE)
+    }
 
 
 def changed(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> float:
@@ -67,7 +70,9 @@ def test_viewer_sees_the_showroom_live_and_drives_it(base_url: str) -> None:
                 assert first.mean() > 15, "the picture is black"
                 assert first.std() > 10, "the picture is one flat colour"
                 await asyncio.sleep(1.0)
-                assert changed(first, viewer.frames[-1][1]) > 0.002, "the picture is frozen (turntable stopped)"
+                assert changed(first, viewer.frames[-1][1]) > 0.002, (
+                    "the picture is frozen (turntable stopped)"
+                )
                 state = await viewer.wait_state(lambda s: s["focused"] == FIRST)
                 assert state["mode"] == "browse" and state["product"]["price_minor"] > 0
 

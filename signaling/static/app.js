@@ -6,6 +6,7 @@ import { showState } from "/static/overlay.js";
 const video = document.getElementById("video");
 const status = document.getElementById("status");
 const params = new URLSearchParams(location.search);
+let joinId = params.get("session");  // a shared co-browsing link says which session to join
 let link = null;
 let retries = 0;
 
@@ -24,7 +25,7 @@ async function start() {
   try {
     link = await connect({
       video,
-      sessionId: sessionStorage.getItem("holoshop-session") || params.get("session") || undefined,
+      sessionId: joinId || sessionStorage.getItem("holoshop-session") || undefined,
       width: Number(params.get("width")) || undefined,
       height: Number(params.get("height")) || undefined,
       codec: params.get("codec") || undefined,
@@ -32,11 +33,15 @@ async function start() {
       onClosed: (reason) => { link = null; retry(reason); },
     });
     sessionStorage.setItem("holoshop-session", link.sessionId);
+    joinId = null;  // reconnections rejoin the session we are in
     retries = 0;
     setStatus("Live", "ok");
     setTimeout(() => { if (status.className === "ok") status.hidden = true; }, 2000);
   } catch (error) {
-    if (error.status === 404) sessionStorage.removeItem("holoshop-session");  // that session ended
+    if (error.status === 404) {  // that session ended: start a new one
+      sessionStorage.removeItem("holoshop-session");
+      joinId = null;
+    }
     link = null;
     retry(error.message);
   }
