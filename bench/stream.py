@@ -116,7 +116,11 @@ async def latency(url: str, presses: int) -> list[float]:
             results = []
             for i in range(presses):
                 await asyncio.sleep(1.3)  # let the camera settle: only the turntable moves
-                baseline = viewer.frames[-1][1].astype(np.int16)
+                # How much consecutive frames differ while only the turntable turns.
+                recent = [f.astype(np.int16) for _, f in viewer.frames[-6:]]
+                still = max(_moved(a, b) for a, b in zip(recent, recent[1:], strict=False))
+                threshold = max(0.01, 3 * still)
+                previous = recent[-1]
                 count = len(viewer.frames)
                 sent = time.perf_counter()
                 viewer.send({"type": "key", "key": "ArrowRight" if i % 2 == 0 else "ArrowLeft"})
@@ -124,10 +128,11 @@ async def latency(url: str, presses: int) -> list[float]:
                 seen = None
                 while seen is None and time.perf_counter() < deadline:
                     for t, frame in viewer.frames[count:]:
-                        moved = (np.abs(frame.astype(np.int16) - baseline).max(axis=2) > 25).mean()
-                        if moved > 0.2:  # a camera pan moves most of the picture; a turntable, little
+                        current = frame.astype(np.int16)
+                        if _moved(previous, current) > threshold:  # the camera set off
                             seen = t
                             break
+                        previous = current
                     count = len(viewer.frames)
                     await asyncio.sleep(0.002)
                 if seen is not None:
@@ -165,6 +170,11 @@ async def cpu_per_viewers(
                     await v.close()
             await asyncio.sleep(1.0)
     return rows
+
+
+def _moved(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> float:
+    """Fraction of pixels that changed clearly between two frames."""
+    return float((np.abs(a - b).max(axis=2) > 20).mean())
 
 
 def pct(values: list[float], q: float) -> float:

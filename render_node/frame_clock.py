@@ -27,9 +27,13 @@ class FrameClock:
         self._sleep = sleep
         self._next: float | None = None
 
-    async def tick(self) -> Tick:
+    async def tick(self, wake: asyncio.Event | None = None) -> Tick:
         """Wait for the next frame time. If it has already passed by a whole interval or more,
-        those frames are given up (counted as skipped) rather than rendered late in a burst."""
+        those frames are given up (counted as skipped) rather than rendered late in a burst.
+
+        Setting `wake` ends the wait at once and starts the grid again from that moment: input
+        is drawn in the next frame, not after the rest of a frame interval.
+        """
         now = self._now()
         if self._next is None:
             self._next = now
@@ -38,8 +42,20 @@ class FrameClock:
             skipped = int((now - self._next) / self.interval)
             self._next += skipped * self.interval
         delay = self._next - now
-        if delay > 0:
+        if delay > 0 and wake is not None and not wake.is_set():
+            sleeper = asyncio.ensure_future(self._sleep(delay))
+            waker = asyncio.ensure_future(wake.wait())
+            try:
+                await asyncio.wait((sleeper, waker), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeper.cancel()
+                waker.cancel()
+                await asyncio.gather(sleeper, waker, return_exceptions=True)
+        elif delay > 0 and wake is None:
             await self._sleep(delay)
+        if wake is not None and wake.is_set():
+            wake.clear()
+            self._next = max(self._now(), self._next - self.interval)
         scheduled = self._next
         self._next += self.interval
         return scheduled, skipped

@@ -89,6 +89,7 @@ class Session:
         self.viewers: list[Viewer] = []
         self._slot: av.VideoFrame | None = None
         self._slot_ready = asyncio.Event()
+        self._input_arrived = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
         self.idle_since: float | None = time.monotonic()
@@ -180,7 +181,10 @@ class Session:
             return False
         self.metrics.input_messages.labels("accepted").inc()
         snap = self._showroom.snapshot()
-        self._pending.extend(self._router.handle(message, snap.mode, snap.focused))
+        actions = self._router.handle(message, snap.mode, snap.focused)
+        if actions:
+            self._pending.extend(actions)
+            self._input_arrived.set()  # draw it now rather than at the next tick
         return True
 
     def _pick(self, x: float, y: float) -> str | None:
@@ -219,7 +223,7 @@ class Session:
         started: float | None = None
         last: float | None = None
         while True:
-            scheduled, skipped = await clock.tick()
+            scheduled, skipped = await clock.tick(self._input_arrived)
             if skipped:
                 self.metrics.frames_dropped.labels("late").inc(skipped)
             started = scheduled if started is None else started

@@ -148,8 +148,11 @@ class Showroom:
         spin = math.radians(self.layout.turntable_speed_deg) * dt
         for i in range(len(self.slots)):
             focused = i == self.focused_index
-            goal = 1.0 if focused else 0.0
-            self._focus_level[i] += (goal - self._focus_level[i]) * (1.0 - math.exp(-8.0 * dt))
+            if focused:
+                # The new focus lights up at once: the first frame after a key press shows it.
+                self._focus_level[i] = 1.0
+            else:
+                self._focus_level[i] *= math.exp(-8.0 * dt)
             if focused and self.mode is Mode.BROWSE:
                 self._spin[i] = (self._spin[i] + spin) % (2 * math.pi)
         eye, target = self._camera_goal()

@@ -139,3 +139,28 @@ def test_non_positive_or_nan_fps_raises_value_error(fps: float) -> None:
 def test_infinite_fps_raises_value_error() -> None:
     with pytest.raises(ValueError):
         FrameClock(math.inf)
+
+
+def test_wake_ends_the_wait_at_once_and_restarts_the_grid_there() -> None:
+    """Input should not wait out the rest of a frame interval: a set event ends the sleep."""
+    now = [100.0]
+
+    async def never(_: float) -> None:
+        await asyncio.Event().wait()  # a sleep that would never end by itself
+
+    async def scenario() -> list[float]:
+        clock = FrameClock(10, now=lambda: now[0], sleep=never)
+        wake = asyncio.Event()
+        first, _ = await clock.tick(wake)  # the first tick is immediate
+        now[0] = 100.03  # 30 ms into a 100 ms interval, input arrives
+        wake.set()
+        second, _ = await clock.tick(wake)
+        assert not wake.is_set(), "the clock consumes the wake-up"
+        now[0] = 100.13
+        third, skipped = await clock.tick(wake)
+        return [first, second, third, skipped]
+
+    first, second, third, skipped = asyncio.run(scenario())
+    assert first == 100.0
+    assert second == pytest.approx(100.03)
+    assert third == pytest.approx(100.13) and skipped == 0
