@@ -30,6 +30,8 @@ from tests.browser_harness import (
 
 assert chromium_available(), "no Chromium at /usr/bin/chromium: run `make install` (apt package chromium)"
 
+pytestmark = pytest.mark.slow  # a real browser: the suite's slowest module
+
 WIDTH = 640
 STALE_SESSION = "0123456789abcdef0123456789abcdef"
 

@@ -16,6 +16,8 @@ from holoshop.config import Settings
 from tests.browser_harness import running_server
 from tests.rtc_helpers import Viewer, connect_viewer
 
+pytestmark = pytest.mark.slow  # real WebRTC sessions: seconds each
+
 SETTINGS = Settings(
     width=320, height=180, fps=30, models_dir=None, layout=None, environment="studio", max_texture_size=128
 )
