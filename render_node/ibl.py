@@ -117,14 +117,18 @@ def _blur(env: F32, sigma_rad: float) -> F32:
 
 
 def prefiltered_levels(env: F32, base_width: int = 512, count: int = 7) -> tuple[F32, ...]:
+    """A full mip chain: each level half the one before, down to 8 pixels wide at the least.
+
+    A small map gets fewer levels; level k always stands for roughness k / (levels - 1).
+    """
     base = env.astype(np.float32)
     while base.shape[1] > base_width:
         base = _downsample(base)
+    count = max(2, min(count, int(math.log2(max(base.shape[1], 8) / 8)) + 1))
     levels = [base]
     current = base
     for k in range(1, count):
-        if current.shape[1] > 8:
-            current = _downsample(current)
+        current = _downsample(current)
         roughness = k / (count - 1)
         levels.append(_blur(current, 0.9 * roughness * roughness + 0.02))
     return tuple(levels)

@@ -16,7 +16,6 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 import av
 from aiortc import RTCDataChannel
@@ -31,6 +30,7 @@ from render_node.metrics import StreamMetrics
 from render_node.render_thread import RenderThread
 from render_node.renderer import Renderer
 from render_node.showroom_content import showroom_for
+from scenes.actions import Action
 from scenes.graph import FrameScene
 from scenes.layout import Layout
 from scenes.picking import pick_product
@@ -51,6 +51,14 @@ class StreamSettings:
     min_bitrate: int = 500_000
     max_bitrate: int = 12_000_000
     encoder_threads: int = 1
+
+
+@dataclass(frozen=True)
+class _Step:
+    changed: bool
+    scene: FrameScene
+    frame: av.VideoFrame | None
+    update_s: float
 
 
 @dataclass(eq=False)
@@ -81,7 +89,8 @@ class Session:
         self._showroom = showroom_for(products, layout)
         self._scene: FrameScene = self._showroom.frame()
         self._router = InputRouter(self._pick)
-        self._pending: list[Any] = []
+        self._pending: list[Action] = []
+        self._fps_window = (time.monotonic(), 0)
         self._thread = thread
         self._renderer = renderer
         self._encode_thread = RenderThread(f"encode-{session_id[:8]}")
@@ -229,34 +238,47 @@ class Session:
             started = scheduled if started is None else started
             dt, last = (0.0 if last is None else scheduled - last), scheduled
             actions, self._pending = self._pending, []
-            t0 = time.perf_counter()
-            if self._showroom.update(dt, actions):
-                self._broadcast_state()
-            self._scene = self._showroom.frame()
-            self.metrics.stage_seconds.labels("update").observe(time.perf_counter() - t0)
-            if not self.viewers:
-                continue  # nobody watching: keep the state moving, spend no pixels
-            if self._slot is not None:
-                # The encoder has not taken the last frame yet: a new render would only replace
-                # it, and on a CPU renderer it would take cycles from that very encoder.
+            # Nobody watching: keep the state moving, spend no pixels. The encoder still holding
+            # the last frame: a new render would only replace it and, on a CPU renderer, take
+            # cycles from that very encoder, so this tick is dropped.
+            draw = bool(self.viewers) and self._slot is None
+            if self.viewers and not draw:
                 self.metrics.frames_dropped.labels("encoder").inc()
-                continue
             pts = round((scheduled - started) * TIME_BASE_HZ)
-            frame = await self._thread.run(functools.partial(self._render, self._scene, pts))
+            step = await self._thread.run(functools.partial(self._step, dt, actions, pts, draw))
+            self._scene = step.scene
+            self.metrics.stage_seconds.labels("update").observe(step.update_s)
+            if step.changed:
+                self._broadcast_state()
+            if step.frame is None:
+                continue
             self.frames_rendered += 1
             self.metrics.frames_rendered.inc()
+            self._count_fps(scheduled)
             times = self._renderer.times
             self.metrics.stage_seconds.labels("draw").observe(times.draw_ms / 1000)
             self.metrics.stage_seconds.labels("readback").observe(times.readback_ms / 1000)
-            self._slot = frame
+            self._slot = step.frame
             self._slot_ready.set()
 
-    def _render(self, scene: FrameScene, pts: int) -> av.VideoFrame:
-        """On the GL thread: draw, read back, and wrap a copy for the encoder."""
-        pixels = self._renderer.render(scene)
-        frame = av.VideoFrame.from_ndarray(pixels, format="rgba")
+    def _step(self, dt: float, actions: list[Action], pts: int, draw: bool) -> _Step:
+        """On the GL thread: advance the showroom, then draw, read back and wrap a copy for the encoder."""
+        started = time.perf_counter()
+        changed = self._showroom.update(dt, actions)
+        scene = self._showroom.frame()
+        update_s = time.perf_counter() - started
+        if not draw:
+            return _Step(changed, scene, None, update_s)
+        frame = av.VideoFrame.from_ndarray(self._renderer.render(scene), format="rgba")
         frame.pts = pts
-        return frame
+        return _Step(changed, scene, frame, update_s)
+
+    def _count_fps(self, now: float) -> None:
+        """Frames rendered per second over the last second or so, for /metrics."""
+        if now - self._fps_window[0] >= 1.0:
+            self.metrics.fps.set(self._fps_window[1] / (now - self._fps_window[0]))
+            self._fps_window = (now, 0)
+        self._fps_window = (self._fps_window[0], self._fps_window[1] + 1)
 
     async def _encode_loop(self) -> None:
         while True:

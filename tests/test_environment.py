@@ -361,3 +361,11 @@ def test_rotation_180_swaps_front_and_back() -> None:
 def test_rotation_360_is_no_rotation() -> None:
     env = _front_lit()
     np.testing.assert_array_equal(prepare_environment(env, 360.0).sh, prepare_environment(env).sh)
+
+
+def test_a_small_environment_gets_a_shorter_but_whole_mip_chain() -> None:
+    """Regression: a 128-pixel map used to repeat 8-pixel levels, which GL refused to upload."""
+    levels = prefiltered_levels(studio_environment(128))
+    widths = [level.shape[1] for level in levels]
+    assert widths == [128, 64, 32, 16, 8]
+    assert all(level.shape[0] * 2 == level.shape[1] for level in levels)

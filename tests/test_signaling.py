@@ -134,3 +134,19 @@ def test_metrics_count_offers(client: TestClient) -> None:
     text = client.get("/metrics").text
     assert re.search(r'^holoshop_offers_total\{result="rejected"\} [1-9]', text, re.MULTILINE)
     assert re.search(r'^holoshop_offers_total\{result="accepted"\} [1-9]', text, re.MULTILINE)
+
+
+def test_configured_ice_servers_are_handed_to_the_client() -> None:
+    turn = {"urls": ["turn:turn.example.net:3478?transport=udp"], "username": "shop", "credential": "s3cret"}
+    settings = Settings(
+        width=160,
+        height=90,
+        models_dir=None,
+        layout=None,
+        environment="studio",
+        max_texture_size=64,
+        ice_servers=[turn, {"urls": ["stun:stun.example.net:3478"]}],
+    )
+    with TestClient(create_app(settings)) as c:
+        servers = c.get("/rtc/config").json()["ice_servers"]
+    assert servers == [turn, {"urls": ["stun:stun.example.net:3478"], "username": None, "credential": None}]
