@@ -225,6 +225,25 @@ def test_stale_session_recovers_with_a_new_one(page: Page, base_url: str) -> Non
     assert offers[-1] == (None, 200), offers
 
 
+def test_dropped_connection_reconnects_by_itself(page: Page, base_url: str) -> None:
+    """The server ends the session under the page: it says so, then connects again on its own."""
+    open_live(page, base_url)
+    first = page.evaluate("() => sessionStorage.getItem('holoshop-session')")
+    end_session(base_url, first)
+    page.wait_for_function(
+        "() => /Cannot reach|Reconnecting|Connecting/.test(document.getElementById('status').textContent)",
+        timeout=10_000,
+        polling=50,
+    )
+    page.wait_for_function(
+        "() => document.getElementById('status').textContent === 'Live'", timeout=15_000, polling=100
+    )
+    wait_for_live_video(page, WIDTH, timeout_s=10)
+    second = page.evaluate("() => sessionStorage.getItem('holoshop-session')")
+    assert second and second != first
+    wait_for_overlay(page, "o.mode === 'browse'")
+
+
 def test_page_weight_is_under_budget(page: Page, base_url: str) -> None:
     responses: list[Response] = []
     page.on("response", lambda r: responses.append(r))
