@@ -21,6 +21,7 @@ from assets.model import Model
 from render_node.contact_shadow import bake_contact_shadow
 from render_node.gl_context import is_software
 from render_node.gl_program import block, uniform
+from render_node.gl_sync import finish
 from render_node.gpu_model import GpuModel, TextureCache, upload_model
 from render_node.ibl import PreparedEnvironment, prepare_environment
 from render_node.shader_source import shader_source
@@ -312,7 +313,7 @@ class Renderer:
             self._draw_pass(scene, view_proj, self._fbo, lambda focus: focus > _STILL_FOCUS, full=False)
         else:
             self._draw_pass(scene, view_proj, self._fbo, lambda focus: True, full=True)
-        ctx.finish()
+        finish(ctx)  # without the GIL: the event loop and the encoder keep running
         drawn = time.perf_counter()
         if self._resolve is not self._fbo:
             ctx.copy_framebuffer(self._resolve, self._fbo)

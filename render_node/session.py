@@ -260,6 +260,9 @@ class Session:
             self.metrics.stage_seconds.labels("readback").observe(times.readback_ms / 1000)
             self._slot = step.frame
             self._slot_ready.set()
+            # Let the encode loop take the frame before the next tick looks at the slot: when
+            # rendering runs late the clock returns at once, and the slot would still look full.
+            await asyncio.sleep(0)
 
     def _step(self, dt: float, actions: list[Action], pts: int, draw: bool) -> _Step:
         """On the GL thread: advance the showroom, then draw, read back and wrap a copy for the encoder."""
