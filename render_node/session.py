@@ -16,6 +16,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import av
 from aiortc import RTCDataChannel
@@ -97,6 +98,7 @@ class Session:
         self._encoders: dict[Codec, VideoEncoder] = {}
         self.viewers: list[Viewer] = []
         self._slot: av.VideoFrame | None = None
+        self._slot_answers_input = False
         self._slot_ready = asyncio.Event()
         self._input_arrived = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -259,6 +261,7 @@ class Session:
             self.metrics.stage_seconds.labels("draw").observe(times.draw_ms / 1000)
             self.metrics.stage_seconds.labels("readback").observe(times.readback_ms / 1000)
             self._slot = step.frame
+            self._slot_answers_input = bool(actions)
             self._slot_ready.set()
             # Let the encode loop take the frame before the next tick looks at the slot: when
             # rendering runs late the clock returns at once, and the slot would still look full.
@@ -276,6 +279,17 @@ class Session:
         frame.pts = pts
         return _Step(changed, scene, frame, update_s)
 
+    @staticmethod
+    def _repeat(encoder: VideoEncoder, frame: av.VideoFrame) -> list[av.Packet[Any]]:
+        """Encode the frame again, one clock tick later: a few bytes of 'nothing changed'.
+
+        Receivers that complete a frame only when the next one starts (aiortc's jitter buffer
+        does) would otherwise hold the frame that answers a key press for a whole frame interval.
+        """
+        repeat = frame.reformat(format="yuv420p")
+        repeat.pts = (frame.pts or 0) + 1
+        return encoder.encode(repeat)
+
     def _count_fps(self, now: float) -> None:
         """Frames rendered per second over the last second or so, for /metrics."""
         if now - self._fps_window[0] >= 1.0:
@@ -288,6 +302,7 @@ class Session:
             await self._slot_ready.wait()
             self._slot_ready.clear()
             frame, self._slot = self._slot, None
+            answers_input = self._slot_answers_input
             if frame is None:
                 continue
             for codec, encoder in list(self._encoders.items()):
@@ -298,6 +313,8 @@ class Session:
                 if estimates:
                     encoder.set_target_bitrate(min(estimates))
                 packets = await self._encode_thread.run(functools.partial(encoder.encode, frame))
+                if answers_input:
+                    packets += await self._encode_thread.run(functools.partial(self._repeat, encoder, frame))
                 self.metrics.stage_seconds.labels("encode").observe(encoder.last_encode_ms / 1000)
                 self.metrics.frames_encoded.labels(codec).inc()
                 self.metrics.encoder_bitrate.labels(codec).set(encoder.bitrate)

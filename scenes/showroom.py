@@ -148,11 +148,9 @@ class Showroom:
         spin = math.radians(self.layout.turntable_speed_deg) * dt
         for i in range(len(self.slots)):
             focused = i == self.focused_index
-            if focused:
-                # The new focus lights up at once: the first frame after a key press shows it.
-                self._focus_level[i] = 1.0
-            else:
-                self._focus_level[i] *= math.exp(-8.0 * dt)
+            # The highlight moves at once, like a TV's focus ring, so the very first frame after a
+            # key press shows it; the camera glides after it.
+            self._focus_level[i] = 1.0 if focused else 0.0
             if focused and self.mode is Mode.BROWSE:
                 self._spin[i] = (self._spin[i] + spin) % (2 * math.pi)
         eye, target = self._camera_goal()

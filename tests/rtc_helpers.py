@@ -51,6 +51,7 @@ class Viewer:
     answer: dict[str, Any] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
     keep_every: int = 1
+    pixel_format: str = "rgb24"  # "gray" keeps only luma: cheaper where colour does not matter
 
     async def receive(self, track: MediaStreamTrack) -> None:
         try:
@@ -58,7 +59,7 @@ class Viewer:
                 frame = await track.recv()
                 self.decoded += 1
                 if self.decoded % self.keep_every == 0 and isinstance(frame, av.VideoFrame):
-                    pixels: Pixels = np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
+                    pixels: Pixels = np.asarray(frame.to_ndarray(format=self.pixel_format), dtype=np.uint8)
                     self.frames.append((time.perf_counter(), pixels))
         except MediaStreamError:
             return
@@ -87,12 +88,14 @@ class Viewer:
         await self.pc.close()
 
 
-async def connect_viewer(post_offer: Any, *, keep_every: int = 1, **body: Any) -> Viewer:
+async def connect_viewer(
+    post_offer: Any, *, keep_every: int = 1, pixel_format: str = "rgb24", **body: Any
+) -> Viewer:
     """Connect through `post_offer(body) -> (status, json)` (any HTTP client, sync or async)."""
     pc = RTCPeerConnection()
     pc.addTransceiver("video", direction="recvonly")
     channel = pc.createDataChannel("input")
-    viewer = Viewer(pc, channel, keep_every=keep_every)
+    viewer = Viewer(pc, channel, keep_every=keep_every, pixel_format=pixel_format)
 
     @channel.on("message")
     def on_message(message: str) -> None:
