@@ -121,3 +121,25 @@ def test_a_full_node_refuses_new_sessions_but_lets_viewers_join() -> None:
             await pc.close()
 
     run(scenario, max_sessions=1)
+
+
+def test_a_frame_that_answers_input_is_followed_at_once_by_a_repeat() -> None:
+    """The repeat lets receivers that finish a frame on the next one's arrival show it now."""
+
+    async def scenario(node: RenderNode) -> None:
+        pc, session_id, frames = await connect(node)
+        try:
+            await until(lambda: len(frames) > 5)
+            session = node.sessions[session_id]
+            encoder = session.encoder_for("h264")
+            extra = encoder.frames - session.frames_encoded
+            assert extra == 0, "no input yet: one encode per rendered frame"
+            assert session.handle_input('{"type":"key","key":"ArrowRight"}')
+            await until(lambda: encoder.frames - session.frames_encoded == 1)
+            assert not session.handle_input("junk"), "junk is refused and answers nothing"
+            await asyncio.sleep(0.3)
+            assert encoder.frames - session.frames_encoded == 1
+        finally:
+            await pc.close()
+
+    run(scenario)
