@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTHON ?= python3
 
-.PHONY: install serve render test test-fast lint typecheck bench clean
+.PHONY: install services serve render test test-fast lint typecheck bench clean
 
 install: $(STAMP)
 
@@ -28,10 +28,14 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy .
 
-test: lint typecheck
+# PostgreSQL and Redis for the storage tests; a no-op where both already answer.
+services:
+	bash scripts/ensure-services.sh
+
+test: services lint typecheck
 	$(PY) -m pytest
 
-test-fast: lint typecheck
+test-fast: services lint typecheck
 	$(PY) -m pytest -m "not slow"
 
 bench: install
