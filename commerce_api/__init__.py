@@ -1,1 +1,1 @@
-"""Catalog, cart, checkout and accounts over HTTP (issue 4); nothing here yet."""
+"""The shop behind the showroom: catalog and search over HTTP (issue 4); knows nothing of rendering."""

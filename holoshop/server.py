@@ -20,7 +20,11 @@ from pydantic import BaseModel
 
 from assets.environment import load_environment
 from assets.product import Product
+from commerce_api.db import database_url, make_engine, migrate, session_factory
+from commerce_api.routes import commerce_router
+from commerce_api.seed import seed_catalog
 from holoshop.catalog_loading import load_catalog
+from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
 from holoshop.stills import StillRenderer, StillRequest
 from render_node.ibl import prepare_environment
@@ -78,11 +82,17 @@ def node_config(settings: Settings) -> NodeConfig:
 
 def create_app(settings: Settings) -> FastAPI:
     state = _State()
+    db_url = database_url(settings.database_url)
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        migrate(db_url)  # a database that cannot be migrated stops the server: nothing would work
         try:
             layout, products = load_catalog(settings.models_dir, settings)
+            seeded = seed_catalog(sessions, seed_products(products))
+            log.info("catalog seeded: %s", seeded)
             environment = prepare_environment(
                 load_environment(settings.environment), layout.lights.environment_rotation_deg
             )
@@ -98,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
             await state.node.close()
         if state.stills_thread is not None:
             state.stills_thread.shutdown()
+        engine.dispose()
 
     app = FastAPI(
         title="Holoshop",
@@ -112,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
         return state.node
 
     app.include_router(signaling_router(ready_node))
+    app.include_router(commerce_router(sessions))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:

@@ -1,0 +1,76 @@
+"""The catalog and search API under /api: validation and status codes here, the logic in services."""
+
+# No `from __future__ import annotations`: FastAPI must see the router-local `Db` alias at definition.
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from sqlalchemy.orm import Session, sessionmaker
+
+from commerce_api.catalog import ProductNotFound, get_product, list_products
+from commerce_api.schemas import ProductPage, ProductRead, SearchPage
+from commerce_api.search import SearchQuery, SearchQueryError, search
+
+__all__ = ["commerce_router"]
+
+MAX_PRICE = 10**12  # minor units; far above any price, well inside a 64-bit integer
+Price = Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="minor units, inclusive")]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=100_000)]
+
+
+def commerce_router(sessions: sessionmaker[Session]) -> APIRouter:
+    router = APIRouter(prefix="/api")
+
+    def session() -> Iterator[Session]:
+        with sessions() as s:
+            yield s
+
+    Db = Annotated[Session, Depends(session)]
+
+    @router.get("/catalog/products", response_model=ProductPage, tags=["catalog"])
+    def products(db: Db, limit: Limit = 50, offset: Offset = 0) -> ProductPage:
+        """Products by name with their variants, prices and stock."""
+        return list_products(db, limit=limit, offset=offset)
+
+    @router.get(
+        "/catalog/products/{product_id}",
+        response_model=ProductRead,
+        responses={404: {"description": "no such product"}},
+        tags=["catalog"],
+    )
+    def product(db: Db, product_id: Annotated[str, Path(max_length=128)]) -> ProductRead:
+        try:
+            return get_product(db, product_id)
+        except ProductNotFound:
+            raise HTTPException(404, f"no product {product_id!r}") from None
+
+    @router.get(
+        "/search",
+        response_model=SearchPage,
+        responses={422: {"description": "a query without words, or a price range upside down"}},
+        tags=["catalog"],
+    )
+    def search_products(
+        db: Db,
+        q: Annotated[
+            str | None, Query(min_length=1, max_length=200, description="words, all must match")
+        ] = None,
+        category: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9-]+$")] = None,
+        min_price: Price = None,
+        max_price: Price = None,
+        in_stock: bool = False,
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> SearchPage:
+        """Full-text search ranked by relevance, with category, price and stock filters and facets."""
+        if min_price is not None and max_price is not None and min_price > max_price:
+            raise HTTPException(422, "min_price is above max_price")
+        query = SearchQuery(q, category, min_price, max_price, in_stock, limit, offset)
+        try:
+            return search(db, query)
+        except SearchQueryError as exc:
+            raise HTTPException(422, str(exc)) from None
+
+    return router
