@@ -5,6 +5,8 @@ per use, so parallel sessions on the same server never meet)."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,17 +27,19 @@ POSTGRES_URL = os.environ.get(
 BACKENDS = ("sqlite", "postgresql")
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _throwaway_shop_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Apps created without a database_url use a temporary file, never the checkout's .holoshop/."""
-    path = tmp_path_factory.mktemp("shop") / "shop.db"
-    previous = os.environ.get("HOLOSHOP_DATABASE_URL")
-    os.environ["HOLOSHOP_DATABASE_URL"] = f"sqlite:///{path}"
-    yield
-    if previous is None:
-        del os.environ["HOLOSHOP_DATABASE_URL"]
-    else:
-        os.environ["HOLOSHOP_DATABASE_URL"] = previous
+_SHOP_DIR = Path(tempfile.mkdtemp(prefix="holoshop-shop-"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Apps created without a database_url use a throwaway file, never the checkout's .holoshop/.
+
+    Set here, before collection, because some modules build their Settings at import.
+    """
+    os.environ["HOLOSHOP_DATABASE_URL"] = f"sqlite:///{_SHOP_DIR / 'shop.db'}"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_SHOP_DIR, ignore_errors=True)
 
 
 @contextmanager
@@ -49,9 +53,11 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        try:
+            yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         admin.dispose()
 
