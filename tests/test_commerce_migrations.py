@@ -1,4 +1,5 @@
-"""Migrations on an empty database create the catalog, full-text search included; a rerun changes nothing."""
+"""Migrations on an empty database create the catalog (full-text search included) and the accounts;
+a rerun changes nothing."""
 
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ def _schema(url: str) -> tuple[list[str], dict[str, list[str]], str | None]:
         engine.dispose()
 
 
-def test_upgrade_creates_the_catalog(empty_database: str) -> None:
+def test_upgrade_creates_the_catalog_and_accounts(empty_database: str) -> None:
     migrate(empty_database)
     tables, indexes, version = _schema(empty_database)
-    assert {"alembic_version", "category", "product", "variant"} <= set(tables)
+    assert {"alembic_version", "category", "product", "variant", "account", "refresh_token"} <= set(tables)
     assert "ix_variant_price_minor" in indexes["variant"]
     assert "ix_product_category_id" in indexes["product"]
-    assert version == "0001_catalog"
+    assert "ix_refresh_token_account_id" in indexes["refresh_token"]
+    assert version == "0002_accounts"
     engine = make_engine(empty_database)
     try:
         with engine.connect() as connection:
