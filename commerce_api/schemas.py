@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AccountRead",
     "CategoryFacet",
+    "LoginRequest",
     "PriceBandFacet",
     "ProductPage",
     "ProductRead",
+    "RefreshRequest",
+    "RegisterRequest",
     "SearchFacets",
     "SearchHit",
     "SearchPage",
+    "TokenPair",
     "VariantRead",
 ]
 
@@ -79,3 +87,44 @@ class SearchPage(_Out):
     limit: int
     offset: int
     facets: SearchFacets
+
+
+# Accounts. Requests are bounded (an email fits RFC 5321's 254 octets; a password no more than 1 KiB
+# reaches the hasher) and refuse unknown fields.
+MIN_PASSWORD = 10
+MAX_EMAIL = 254
+MAX_PASSWORD = 1024
+MAX_TOKEN = 2048
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegisterRequest(_In):
+    email: str = Field(min_length=3, max_length=MAX_EMAIL)
+    password: str = Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)
+
+
+class LoginRequest(_In):
+    # No minimum here: a short password is a wrong one, answered like any other (401, not 422).
+    email: str = Field(max_length=MAX_EMAIL)
+    password: str = Field(max_length=MAX_PASSWORD)
+
+
+class RefreshRequest(_In):
+    refresh_token: str = Field(min_length=1, max_length=MAX_TOKEN)
+
+
+class AccountRead(_Out):
+    id: int
+    email: str
+    is_staff: bool
+    created_at: datetime
+
+
+class TokenPair(_Out):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int  # seconds the access token lives

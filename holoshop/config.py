@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["IceServer", "Settings"]
@@ -45,3 +45,10 @@ class Settings(BaseSettings):
     # Commerce. None: the embedded SQLite file .holoshop/shop.db; in production a PostgreSQL URL
     # such as postgresql+psycopg://user:password@db:5432/holoshop.
     database_url: str | None = Field(None, description="SQLAlchemy URL of the shop's database")
+    # Accounts. Unset: a random secret made once and kept in .holoshop/jwt-secret (0600), so restarts
+    # keep sessions valid; set it, the same on every replica, wherever more than one process serves.
+    jwt_secret: SecretStr | None = Field(
+        None, min_length=32, description="HS256 key for access and refresh tokens; never logged"
+    )
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(30, ge=1, le=365)

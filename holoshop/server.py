@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from typing import Annotated
 
@@ -20,6 +21,8 @@ from pydantic import BaseModel
 
 from assets.environment import load_environment
 from assets.product import Product
+from commerce_api.account_routes import accounts_router
+from commerce_api.accounts import AccountPolicy, persistent_secret
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.routes import commerce_router
 from commerce_api.seed import seed_catalog
@@ -34,7 +37,7 @@ from render_node.session import StreamSettings
 from scenes.layout import Layout
 from signaling.routes import signaling_router
 
-__all__ = ["ProductOut", "create_app"]
+__all__ = ["ProductOut", "account_policy", "create_app"]
 
 log = logging.getLogger("holoshop.server")
 
@@ -77,6 +80,16 @@ def node_config(settings: Settings) -> NodeConfig:
         idle_timeout_s=settings.idle_timeout,
         max_sessions=settings.max_sessions,
         msaa=settings.msaa,
+    )
+
+
+def account_policy(settings: Settings) -> AccountPolicy:
+    """Token signing and lifetimes from the settings; the kept secret when none is configured."""
+    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else persistent_secret()
+    return AccountPolicy(
+        secret=secret,
+        access_ttl=timedelta(minutes=settings.access_token_minutes),
+        refresh_ttl=timedelta(days=settings.refresh_token_days),
     )
 
 
@@ -124,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(signaling_router(ready_node))
     app.include_router(commerce_router(sessions))
+    app.include_router(accounts_router(sessions, account_policy(settings)))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:

@@ -5,6 +5,7 @@ per use, so parallel sessions on the same server never meet)."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import uuid
@@ -36,6 +37,7 @@ def pytest_configure(config: pytest.Config) -> None:
     Set here, before collection, because some modules build their Settings at import.
     """
     os.environ["HOLOSHOP_DATABASE_URL"] = f"sqlite:///{_SHOP_DIR / 'shop.db'}"
+    os.environ["HOLOSHOP_JWT_SECRET"] = secrets.token_urlsafe(48)  # nor a kept .holoshop/jwt-secret
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -87,3 +87,12 @@ def test_search_on_postgresql(tmp_path: Path) -> None:
         body = c.get("/api/search", params={"q": "chair oak"}).json()
         assert [hit["id"] for hit in body["items"]] == ["oslo-lounge-chair"]
         assert c.get("/api/search", params={"q": "a OR"}).status_code == 200
+
+
+def test_accounts_are_wired_into_the_app(client: TestClient) -> None:
+    credentials = {"email": "wired@example.com", "password": "long enough secret"}
+    assert client.post("/api/accounts/register", json=credentials).status_code == 201
+    tokens = client.post("/api/accounts/login", json=credentials).json()
+    me = client.get("/api/accounts/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert me.status_code == 200 and me.json()["email"] == "wired@example.com"
+    assert "/api/accounts/refresh" in client.get("/openapi.json").json()["paths"]

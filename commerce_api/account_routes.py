@@ -1,0 +1,93 @@
+"""The accounts API under /api/accounts: status codes and headers here, the logic in accounts.py."""
+
+# No `from __future__ import annotations`: FastAPI must see the router-local aliases at definition.
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from commerce_api import accounts
+from commerce_api.accounts import (
+    AccountPolicy,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidRegistration,
+    InvalidToken,
+)
+from commerce_api.schemas import AccountRead, LoginRequest, RefreshRequest, RegisterRequest, TokenPair
+
+__all__ = ["accounts_router"]
+
+_BAD_CREDENTIALS = "invalid email or password"
+_BAD_TOKEN = "invalid or expired token"
+_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": _BAD_TOKEN}}
+
+
+def _unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
+
+
+def accounts_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIRouter:
+    router = APIRouter(prefix="/api/accounts", tags=["accounts"])
+    bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
+
+    def session() -> Iterator[Session]:
+        with sessions() as s:
+            yield s
+
+    Db = Annotated[Session, Depends(session)]
+    Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+    @router.post(
+        "/register",
+        status_code=201,
+        response_model=AccountRead,
+        responses={409: {"description": "the email is taken"}, 422: {"description": "not an email"}},
+    )
+    def register(db: Db, body: RegisterRequest) -> AccountRead:
+        try:
+            return accounts.register(db, policy, body.email, body.password)
+        except InvalidRegistration as exc:
+            raise HTTPException(422, str(exc)) from None
+        except EmailTaken:
+            raise HTTPException(409, "an account with this email exists") from None
+
+    @router.post("/login", response_model=TokenPair, responses={401: {"description": _BAD_CREDENTIALS}})
+    def login(db: Db, body: LoginRequest) -> TokenPair:
+        """An access token (Bearer, minutes) and a refresh token (days) for an email and password."""
+        try:
+            return accounts.login(db, policy, body.email, body.password)
+        except InvalidCredentials:
+            raise _unauthorized(_BAD_CREDENTIALS) from None
+
+    @router.post("/refresh", response_model=TokenPair, responses=_UNAUTHORIZED)
+    def refresh(db: Db, body: RefreshRequest) -> TokenPair:
+        """A new pair; the refresh token presented is spent, and presenting it again ends every session."""
+        try:
+            return accounts.refresh(db, policy, body.refresh_token)
+        except InvalidToken:
+            raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
+
+    @router.post("/logout", status_code=204, response_class=Response, responses=_UNAUTHORIZED)
+    def logout(db: Db, body: RefreshRequest) -> Response:
+        """Revokes the refresh token; the access token lapses by itself within minutes."""
+        try:
+            accounts.logout(db, policy, body.refresh_token)
+        except InvalidToken:
+            raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
+        return Response(status_code=204)
+
+    @router.get("/me", response_model=AccountRead, responses=_UNAUTHORIZED)
+    def me(db: Db, credentials: Bearer) -> AccountRead:
+        """The account of the Bearer access token."""
+        if credentials is None:
+            raise _unauthorized("a Bearer access token is required")
+        try:
+            return accounts.current_account(db, policy, credentials.credentials)
+        except InvalidToken:
+            raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
+
+    return router
