@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from assets.demo_catalog import demo_products  # noqa
+from assets.demo_catalog import demo_products
 from assets.errors import AssetError
 from assets.gltf_loader import load_gltf
 from assets.product import Product, slugify

@@ -90,6 +90,15 @@ def _current(method: Callable[Concatenate[Renderer, P], R]) -> Callable[Concaten
     return wrapper
 
 
+@dataclass
+class _View:
+    """One frame's camera: its matrix, its frustum planes and the products inside, nearest first."""
+
+    view_proj: Mat4
+    planes: npt.NDArray[np.float32]
+    items: list[_DrawItem]
+
+
 def _gl(m: Mat4) -> bytes:
     """Column-major bytes for GLSL."""
     return np.ascontiguousarray(m.T, np.float32).tobytes()
@@ -302,17 +311,20 @@ class Renderer:
         # still while the camera rests. Once the camera has rested for two frames, the still
         # part is drawn once into a cached layer and each frame draws only what moves over it.
         moving = {p.product_id for p in scene.products if p.focus > _STILL_FOCUS}
+        # Culled once per frame, whichever passes draw it.
+        culled = _View(view_proj, _frustum_planes(view_proj), [])
+        culled.items.extend(self._visible_products(scene, culled.planes))
         key = self._still_key(scene, moving) if self.cache_still_layer else None
         settled, self._last_key = key is not None and key == self._last_key, key
         if settled and key != self._still_key_drawn:
-            self._draw_pass(scene, view_proj, self._still_fbo, lambda focus: focus <= _STILL_FOCUS, full=True)
+            self._draw_pass(scene, culled, self._still_fbo, lambda focus: focus <= _STILL_FOCUS, full=True)
             self._still_key_drawn = key
             self.times.still_layer_redrawn = True
         if settled:
             ctx.copy_framebuffer(self._fbo, self._still_fbo)
-            self._draw_pass(scene, view_proj, self._fbo, lambda focus: focus > _STILL_FOCUS, full=False)
+            self._draw_pass(scene, culled, self._fbo, lambda focus: focus > _STILL_FOCUS, full=False)
         else:
-            self._draw_pass(scene, view_proj, self._fbo, lambda focus: True, full=True)
+            self._draw_pass(scene, culled, self._fbo, lambda focus: True, full=True)
         finish(ctx)  # without the GIL: the event loop and the encoder keep running
         drawn = time.perf_counter()
         if self._resolve is not self._fbo:
@@ -325,7 +337,7 @@ class Renderer:
     def _draw_pass(
         self,
         scene: FrameScene,
-        view_proj: Mat4,
+        view: _View,
         target: moderngl.Framebuffer,
         include: Callable[[float], bool],
         *,
@@ -340,13 +352,13 @@ class Renderer:
         ctx.disable(moderngl.BLEND)
         ctx.depth_func = "<"
         target.depth_mask = True
-        items = [item for item in self._visible_products(scene, view_proj) if include(item.node.focus)]
+        items = [item for item in view.items if include(item.node.focus)]
         for item in items:  # nearest first: early depth rejection saves fragment work
             self._draw_product(item, blended=False)
-        self._draw_plinths(scene, view_proj, include)
+        self._draw_plinths(scene, view.planes, include)
         if full:
             self._draw_floor()
-            self._draw_background(view_proj)
+            self._draw_background(view.view_proj)
         target.depth_mask = False
         ctx.enable(moderngl.BLEND)
         self._draw_shadows(items)
@@ -372,8 +384,7 @@ class Renderer:
             parts.append(np.round(product.transform, 4).tobytes())
         return b"|".join(parts)
 
-    def _visible_products(self, scene: FrameScene, view_proj: Mat4) -> list[_DrawItem]:
-        planes = _frustum_planes(view_proj)
+    def _visible_products(self, scene: FrameScene, planes: npt.NDArray[np.float32]) -> list[_DrawItem]:
         items = []
         for node in scene.products:
             product = self._products.get(node.product_id)
@@ -409,13 +420,14 @@ class Renderer:
             self.times.draw_calls += 1
             self.times.triangles += prim.primitive.triangle_count
 
-    def _draw_plinths(self, scene: FrameScene, view_proj: Mat4, include: Callable[[float], bool]) -> None:
+    def _draw_plinths(
+        self, scene: FrameScene, planes: npt.NDArray[np.float32], include: Callable[[float], bool]
+    ) -> None:
         prog = self._programs["plinth"]
         spec = self.layout.plinth
         uniform(prog, "u_ring_color").value = spec.ring_color
         uniform(prog, "u_glow").value = spec.glow
         uniform(prog, "u_radius").value = spec.radius
-        planes = _frustum_planes(view_proj)
         reach = math.hypot(spec.radius, spec.height)
         for plinth in scene.plinths:
             if not include(plinth.focus):

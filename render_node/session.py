@@ -67,7 +67,6 @@ class Viewer:
     track: ViewerTrack
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     channel: RTCDataChannel | None = None
-    joined: float = field(default_factory=time.monotonic)
 
 
 class Session:
@@ -85,9 +84,9 @@ class Session:
         self.settings = settings
         self.metrics = metrics
         self.products = {p.id: p for p in products}
-        self._heights = {p.id: float(p.model.bounds()[1][1]) for p in products}
         self._layout = layout
         self._showroom = showroom_for(products, layout)
+        self._heights = {slot.product_id: slot.height for slot in self._showroom.slots}
         self._scene: FrameScene = self._showroom.frame()
         self._router = InputRouter(self._pick)
         self._pending: list[Action] = []
@@ -106,8 +105,6 @@ class Session:
         self.idle_since: float | None = time.monotonic()
         self.frames_rendered = 0
         self.frames_encoded = 0
-        self.input_rejected = 0
-        self.last_render_ms = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -186,7 +183,6 @@ class Session:
         try:
             message = parse_input(raw)
         except ValueError as exc:
-            self.input_rejected += 1
             self.metrics.input_messages.labels("rejected").inc()
             log.debug("session %s: dropped input: %s", self.id, exc)
             return False

@@ -23,10 +23,10 @@ def fit_products(products: Sequence[Product], layout: Layout) -> tuple[Product, 
 
 def showroom_for(products: Sequence[Product], layout: Layout) -> Showroom:
     """The interaction state for fitted products, in catalog order."""
-    slots = [
-        ProductSlot(p.id, len(p.variants), float(p.model.bounds()[1][1] - p.model.bounds()[0][1]))
-        for p in products
-    ]
+    slots = []
+    for p in products:
+        lo, hi = p.model.bounds()
+        slots.append(ProductSlot(p.id, len(p.variants), float(hi[1] - lo[1])))
     return Showroom(layout, slots)
 
 
