@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,3 +53,12 @@ class Settings(BaseSettings):
     )
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
+    # Checkout. The offline provider takes Stripe's test payment method ids (pm_card_visa succeeds,
+    # pm_card_chargeDeclined is declined) and needs no network: the embedded default and demos.
+    payment_provider: Literal["offline", "stripe"] = Field("offline", description="who takes payments")
+    reservation_minutes: int = Field(
+        15, ge=1, le=24 * 60, description="how long an unpaid order holds its stock"
+    )
+    sweep_seconds: float = Field(
+        30.0, gt=0, le=3600, description="how often lapsed reservations are released"
+    )

@@ -1,0 +1,347 @@
+"""Checkout: a cart becomes an order, its stock reserved under row locks, then paid through a provider.
+
+Three short transactions, so no lock is held across a provider's network round trip:
+1. reserve: take the idempotency key, lock the variants in key order (`SELECT ... FOR UPDATE` on
+   PostgreSQL; `BEGIN IMMEDIATE` on SQLite, whose writers are serial anyway), check and take the
+   stock, write the order (pending_payment, reserved until a deadline) and empty the cart;
+2. pay: ask the provider, with an idempotency key derived from the order, outside any transaction;
+3. record: store the payment, move the order (paid, or cancelled with its stock back on a decline)
+   and complete the idempotency record with the answer.
+A crash between steps leaves a pending order that either a retry with the same key completes (the
+provider returns the same payment for the same key) or the reservation sweeper cancels.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, sessionmaker
+
+from commerce_api.idempotency import IN_FLIGHT, IdempotencyConflict, request_hash
+from commerce_api.models import (
+    Cart,
+    CartItem,
+    IdempotencyRecord,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Variant,
+)
+from commerce_api.order_schemas import CheckoutRequest, OrderRead, OrderSummary, SummaryLine
+from commerce_api.orders import apply_payment_status, expire_reservations, get_order, read_order
+from commerce_api.payments.base_provider import PaymentProvider, ProviderError
+from commerce_api.pricing import totals
+
+__all__ = [
+    "CartMissing",
+    "CheckoutPolicy",
+    "CheckoutResult",
+    "EmptyCart",
+    "InsufficientStock",
+    "MixedCurrencies",
+    "PaymentUnavailable",
+    "begin_write",
+    "expire_lapsed",
+    "place_order",
+    "quote",
+]
+
+log = logging.getLogger("holoshop.checkout")
+
+SCOPE = "checkout"
+
+
+class CartMissing(Exception):
+    """No cart with this token (or it belongs to another account): 404."""
+
+
+class EmptyCart(Exception):
+    """Nothing to buy: 422."""
+
+
+class InsufficientStock(Exception):
+    """Some line wants more than is left: 409, naming the SKUs."""
+
+
+class MixedCurrencies(Exception):
+    pass
+
+
+class PaymentUnavailable(Exception):
+    """The provider could not be reached; the order stays reserved and the same key may be retried: 502."""
+
+    def __init__(self, order_id: str, message: str) -> None:
+        super().__init__(message)
+        self.order_id = order_id
+
+
+@dataclass(frozen=True)
+class CheckoutPolicy:
+    reservation: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+
+
+def begin_write(session: Session) -> None:
+    """On SQLite, takes the write lock first: a deferred transaction that reads, then writes, fails at
+    once when another writer got in between, while an immediate one waits its turn (busy_timeout)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _cart_variants(
+    session: Session, token: str, account_id: int | None, *, lock: bool
+) -> tuple[list[tuple[Variant, int]], str]:
+    cart = session.get(Cart, token)
+    if cart is None or (cart.account_id is not None and cart.account_id != account_id):
+        raise CartMissing(token)
+    rows = session.execute(select(CartItem.variant_id, CartItem.quantity).where(CartItem.cart_token == token))
+    quantities = {variant_id: quantity for variant_id, quantity in rows}
+    if not quantities:
+        raise EmptyCart("the cart is empty")
+    statement = (
+        select(Variant)
+        .options(joinedload(Variant.product))
+        .where(Variant.id.in_(quantities))
+        .order_by(Variant.id)
+    )
+    if lock:
+        statement = statement.with_for_update(of=Variant)
+    variants = session.scalars(statement).unique().all()
+    currencies = {v.currency for v in variants}
+    if len(currencies) != 1:
+        raise MixedCurrencies("the cart mixes currencies")
+    return [(v, quantities[v.id]) for v in variants], currencies.pop()
+
+
+def _summary_lines(items: list[tuple[Variant, int]]) -> list[SummaryLine]:
+    return [
+        SummaryLine(
+            variant_id=v.id,
+            sku=v.sku,
+            name=f"{v.product.name} ({v.name})",
+            unit_price_minor=v.price_minor,
+            quantity=quantity,
+            line_total_minor=v.price_minor * quantity,
+        )
+        for v, quantity in items
+    ]
+
+
+def quote(session: Session, request: CheckoutRequest, account_id: int | None = None) -> OrderSummary:
+    """The order's lines and totals as checkout would charge them now; nothing is reserved."""
+    items, currency = _cart_variants(session, request.cart_token, account_id, lock=False)
+    lines = _summary_lines(items)
+    t = totals(sum(line.line_total_minor for line in lines), request.shipping_option, request.address.country)
+    return OrderSummary(
+        lines=lines,
+        subtotal_minor=t.subtotal_minor,
+        shipping_minor=t.shipping_minor,
+        tax_minor=t.tax_minor,
+        tax_rate_bp=t.tax_rate_bp,
+        total_minor=t.total_minor,
+        currency=currency,
+    )
+
+
+def _reserve(
+    session: Session, request: CheckoutRequest, account_id: int | None, policy: CheckoutPolicy, now: datetime
+) -> Order:
+    items, currency = _cart_variants(session, request.cart_token, account_id, lock=True)
+    short = [f"only {v.stock} left of {v.sku}" for v, quantity in items if v.stock < quantity]
+    if short:
+        raise InsufficientStock("; ".join(short))
+    lines = _summary_lines(items)
+    t = totals(sum(line.line_total_minor for line in lines), request.shipping_option, request.address.country)
+    for variant, quantity in items:
+        variant.stock -= quantity
+    order = Order(
+        id=secrets.token_hex(16),
+        account_id=account_id,
+        email=request.email.lower(),
+        status="pending_payment",
+        currency=currency,
+        subtotal_minor=t.subtotal_minor,
+        shipping_minor=t.shipping_minor,
+        tax_minor=t.tax_minor,
+        total_minor=t.total_minor,
+        shipping_option=request.shipping_option,
+        address=request.address.model_dump(),
+        reserved_until=now + policy.reservation,
+        created_at=now,
+        updated_at=now,
+        lines=[OrderLine(**line.model_dump()) for line in lines],
+    )
+    session.add(order)
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=None,
+            to_status="pending_payment",
+            reason="checkout",
+            created_at=now,
+        )
+    )
+    session.execute(delete(CartItem).where(CartItem.cart_token == request.cart_token))
+    return order
+
+
+def _reserve_or_replay(
+    sessions: sessionmaker[Session],
+    request: CheckoutRequest,
+    key: str,
+    digest: str,
+    account_id: int | None,
+    policy: CheckoutPolicy,
+) -> CheckoutResult | str:
+    """Step 1: the finished answer for a repeated key, or the id of the order to pay."""
+    now = _now()
+    with sessions() as session, session.begin():
+        begin_write(session)
+        record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
+        if record is not None:
+            if record.request_hash != digest:
+                raise IdempotencyConflict("this Idempotency-Key was used for a different request")
+            if record.status_code != IN_FLIGHT:
+                return CheckoutResult(record.status_code, record.response, replayed=True)
+            return str(record.response["order_id"])  # a crashed or concurrent attempt: finish it
+        order = _reserve(session, request, account_id, policy, now)
+        session.add(
+            IdempotencyRecord(
+                scope=SCOPE,
+                key=key,
+                request_hash=digest,
+                status_code=IN_FLIGHT,
+                response={"order_id": order.id},
+                created_at=now,
+            )
+        )
+        return order.id
+
+
+def _record(
+    sessions: sessionmaker[Session],
+    order_id: str,
+    key: str,
+    provider: str,
+    intent_status: str,
+    **payment: Any,
+) -> OrderRead:
+    """Step 3: the payment on record, the order moved, the key's answer stored; one transaction."""
+    now = _now()
+    with sessions() as session, session.begin():
+        begin_write(session)
+        order = get_order(session, order_id, for_update=True)
+        row = session.scalars(select(Payment).where(Payment.provider_ref == payment["provider_ref"])).first()
+        if row is None:
+            row = Payment(
+                order_id=order.id,
+                provider=provider,
+                status="pending",
+                created_at=now,
+                updated_at=now,
+                **payment,
+            )
+            session.add(row)
+            order.payments.append(row)
+            session.flush()
+        if intent_status in ("succeeded", "failed"):
+            apply_payment_status(session, row, intent_status, f"{provider} payment {intent_status}", now)
+        answer = read_order(order)
+        record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
+        if record is not None and record.status_code == IN_FLIGHT:
+            record.status_code = 201
+            record.response = answer.model_dump(mode="json")
+        return answer
+
+
+def place_order(
+    sessions: sessionmaker[Session],
+    provider: PaymentProvider,
+    request: CheckoutRequest,
+    key: str,
+    account_id: int | None = None,
+    policy: CheckoutPolicy | None = None,
+) -> CheckoutResult:
+    """Checks out `request` once per `key`: a repeat gets the first answer; a different body, 409."""
+    digest = request_hash(request.model_dump(mode="json"), f"account:{account_id}" if account_id else "guest")
+    for attempt in range(3):
+        try:
+            step = _reserve_or_replay(sessions, request, key, digest, account_id, policy or CheckoutPolicy())
+            break
+        except IntegrityError:  # a concurrent request took the same key first: read its outcome
+            if attempt == 2:
+                raise
+    if isinstance(step, CheckoutResult):
+        return step
+    order_id = step
+    with sessions() as session:
+        order = get_order(session, order_id)
+        settled = order.status != "pending_payment" or any(p.status != "pending" for p in order.payments)
+        amount, currency, email = order.total_minor, order.currency, order.email
+    if settled:  # finished by an attempt that died before storing its answer
+        return CheckoutResult(201, _record_answer(sessions, order_id, key), replayed=True)
+    try:
+        intent = provider.create_payment(
+            order_id=order_id,
+            amount_minor=amount,
+            currency=currency,
+            email=email,
+            payment_method=request.payment_method,
+            idempotency_key=f"order-{order_id}",
+        )
+    except ProviderError as exc:
+        log.warning("payment provider failed for order %s: %s", order_id, exc)
+        raise PaymentUnavailable(order_id, str(exc)) from exc
+    for attempt in range(3):
+        try:
+            answer = _record(
+                sessions,
+                order_id,
+                key,
+                provider.name,
+                intent.status,
+                provider_ref=intent.provider_ref,
+                amount_minor=amount,
+                currency=currency,
+                client_secret=intent.client_secret,
+            )
+            break
+        except IntegrityError:  # a concurrent retry stored the same payment first
+            if attempt == 2:
+                raise
+    return CheckoutResult(201, answer.model_dump(mode="json"), replayed=False)
+
+
+def _record_answer(sessions: sessionmaker[Session], order_id: str, key: str) -> dict[str, Any]:
+    with sessions() as session, session.begin():
+        begin_write(session)
+        answer = read_order(get_order(session, order_id)).model_dump(mode="json")
+        record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
+        if record is not None and record.status_code == IN_FLIGHT:
+            record.status_code = 201
+            record.response = answer
+        return answer
+
+
+def expire_lapsed(sessions: sessionmaker[Session], now: datetime | None = None) -> list[str]:
+    """Cancels the unpaid orders whose reservation lapsed, in its own transaction; returns their ids."""
+    with sessions() as session, session.begin():
+        begin_write(session)
+        return expire_reservations(session, now)

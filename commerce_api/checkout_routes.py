@@ -1,0 +1,177 @@
+"""Checkout and orders under /api: shipping options, quotes, idempotent checkout, order reads."""
+
+# No `from __future__ import annotations`: FastAPI must see the router-local aliases at definition.
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from commerce_api import accounts
+from commerce_api.accounts import AccountPolicy, InvalidToken
+from commerce_api.checkout import (
+    CartMissing,
+    CheckoutPolicy,
+    EmptyCart,
+    InsufficientStock,
+    MixedCurrencies,
+    PaymentUnavailable,
+    place_order,
+    quote,
+)
+from commerce_api.idempotency import IdempotencyConflict
+from commerce_api.order_schemas import CheckoutRequest, OrderRead, OrderSummary, ShippingOptionRead
+from commerce_api.orders import OrderNotFound, account_orders, get_order, read_order
+from commerce_api.payments.base_provider import PaymentProvider
+from commerce_api.pricing import SHIPPING_OPTIONS, UnknownShippingOption, UnsupportedCountry
+
+__all__ = ["checkout_router"]
+
+_BAD_TOKEN = "invalid or expired token"
+_CHECKOUT_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": _BAD_TOKEN},
+    404: {"description": "no such cart"},
+    409: {"description": "not enough stock, or the Idempotency-Key was used for another request"},
+    422: {"description": "an empty cart, an unknown shipping option or a country not shipped to"},
+    502: {"description": "the payment provider failed; retry with the same Idempotency-Key"},
+}
+
+
+def _unauthorized(detail: str = _BAD_TOKEN) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def checkout_router(
+    sessions: sessionmaker[Session],
+    policy: AccountPolicy,
+    provider: PaymentProvider,
+    checkout_policy: CheckoutPolicy | None = None,
+    currency: str = "EUR",
+) -> APIRouter:
+    router = APIRouter(prefix="/api")
+    bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
+
+    def session() -> Iterator[Session]:
+        with sessions() as s:
+            yield s
+
+    Db = Annotated[Session, Depends(session)]
+
+    def optional_account(
+        db: Db, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> int | None:
+        if credentials is None:
+            return None
+        try:
+            return accounts.current_account(db, policy, credentials.credentials).id
+        except InvalidToken:
+            raise _unauthorized() from None
+
+    AccountId = Annotated[int | None, Depends(optional_account)]
+
+    @router.get("/checkout/shipping-options", response_model=list[ShippingOptionRead], tags=["checkout"])
+    def shipping_options() -> list[ShippingOptionRead]:
+        return [
+            ShippingOptionRead(
+                id=o.id,
+                name=o.name,
+                price_minor=o.price_minor,
+                currency=currency,
+                days=o.days,
+                free_from_minor=o.free_from_minor,
+            )
+            for o in SHIPPING_OPTIONS
+        ]
+
+    @router.post(
+        "/checkout/quote", response_model=OrderSummary, responses=_CHECKOUT_ERRORS, tags=["checkout"]
+    )
+    def checkout_quote(db: Db, account_id: AccountId, body: CheckoutRequest) -> OrderSummary:
+        """Lines, shipping, tax and total as checkout would charge them now; nothing is reserved."""
+        try:
+            return quote(db, body, account_id)
+        except CartMissing:
+            raise HTTPException(404, "no such cart") from None
+        except (EmptyCart, MixedCurrencies, UnknownShippingOption, UnsupportedCountry) as exc:
+            raise HTTPException(422, str(exc)) from None
+
+    @router.post(
+        "/checkout",
+        status_code=201,
+        response_model=OrderRead,
+        responses=_CHECKOUT_ERRORS,
+        tags=["checkout"],
+    )
+    def checkout(
+        account_id: AccountId,
+        body: CheckoutRequest,
+        idempotency_key: Annotated[
+            str,
+            Header(
+                min_length=1,
+                max_length=255,
+                pattern=r"^[\x21-\x7e]+$",
+                description="a unique key per purchase attempt, reused on retries (e.g. a UUID)",
+            ),
+        ],
+    ) -> JSONResponse:
+        """Reserves the cart's stock, creates the order and takes the payment, once per Idempotency-Key.
+
+        The same key with the same body answers the first result again (`Idempotent-Replayed: true`);
+        with a different body, 409. An order paid offline is `paid` at once; a Stripe one stays
+        `pending_payment` with a client secret until the provider's webhook confirms it.
+        """
+        try:
+            result = place_order(sessions, provider, body, idempotency_key, account_id, checkout_policy)
+        except IdempotencyConflict as exc:
+            raise HTTPException(409, str(exc)) from None
+        except CartMissing:
+            raise HTTPException(404, "no such cart") from None
+        except InsufficientStock as exc:
+            raise HTTPException(409, str(exc)) from None
+        except (EmptyCart, MixedCurrencies, UnknownShippingOption, UnsupportedCountry) as exc:
+            raise HTTPException(422, str(exc)) from None
+        except PaymentUnavailable as exc:
+            raise HTTPException(502, f"payment provider unavailable; order {exc.order_id} is held") from None
+        headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
+        return JSONResponse(result.body, status_code=result.status_code, headers=headers)
+
+    @router.get(
+        "/orders/{order_id}",
+        response_model=OrderRead,
+        responses={404: {"description": "no such order"}, 401: {"description": _BAD_TOKEN}},
+        tags=["orders"],
+    )
+    def order(
+        db: Db, account_id: AccountId, order_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+    ) -> OrderRead:
+        """A guest's order by its id (the id is the secret); an account's order also needs its token."""
+        try:
+            found = get_order(db, order_id)
+        except OrderNotFound:
+            raise HTTPException(404, "no such order") from None
+        if found.account_id is not None and found.account_id != account_id:
+            raise HTTPException(404, "no such order")  # not 403: an id alone reveals nothing
+        return read_order(found)
+
+    @router.get(
+        "/accounts/me/orders",
+        response_model=list[OrderRead],
+        responses={401: {"description": _BAD_TOKEN}},
+        tags=["orders"],
+    )
+    def my_orders(
+        db: Db,
+        account_id: AccountId,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+        offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    ) -> list[OrderRead]:
+        """The account's order history, newest first."""
+        if account_id is None:
+            raise _unauthorized("a Bearer access token is required")
+        return account_orders(db, account_id, limit, offset)
+
+    return router
