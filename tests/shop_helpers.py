@@ -55,12 +55,18 @@ def set_stock(sessions: sessionmaker[Session], vid: int, stock: int) -> None:
 
 
 def fill_cart(sessions: sessionmaker[Session], items: dict[int, int], account_id: int | None = None) -> str:
-    """A new cart holding `items` (variant id -> quantity); returns its token."""
+    """A new guest cart, or the account's one cart, holding `items` (variant id -> quantity); its token."""
     now = datetime.now(UTC)
-    token = secrets.token_urlsafe(32)
     with sessions() as session, session.begin():
-        session.add(Cart(token=token, account_id=account_id, created_at=now, updated_at=now))
-        session.flush()
+        cart = None
+        if account_id is not None:
+            cart = session.scalars(select(Cart).where(Cart.account_id == account_id)).first()
+        if cart is None:
+            token = secrets.token_urlsafe(32)
+            cart = Cart(token=token, account_id=account_id, created_at=now, updated_at=now)
+            session.add(cart)
+            session.flush()
+        token = cart.token
         for vid, quantity in items.items():
             session.add(CartItem(cart_token=token, variant_id=vid, quantity=quantity, added_at=now))
     return token
