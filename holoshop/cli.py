@@ -177,6 +177,33 @@ def serve(
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
+@app.command()
+def commerce(
+    host: Annotated[str | None, typer.Option("--host", help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="TCP port.")] = None,
+    models: ModelsOption = None,
+) -> None:
+    """Serve the commerce API alone (distributed mode): catalog, accounts, carts, checkout, orders.
+
+    No render node and no OpenGL: the shop's service for a deployment whose render nodes run
+    elsewhere. The API's documentation is at http://HOST:PORT/docs.
+    """
+    import uvicorn
+
+    from holoshop.commerce_app import create_commerce_app
+
+    settings = Settings()
+    settings = settings.model_copy(
+        update={
+            "host": host or settings.host,
+            "port": port or settings.port,
+            "models_dir": models or settings.models_dir,
+        }
+    )
+    typer.echo(f"Holoshop commerce API on http://{settings.host}:{settings.port}/docs", err=True)
+    uvicorn.run(create_commerce_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     app()

@@ -2,39 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import io
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from importlib import resources
 from typing import Annotated
 
 from aiortc import RTCIceServer
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
-from sqlalchemy.orm import Session, sessionmaker
 
 from assets.environment import load_environment
 from assets.product import Product
-from commerce_api.account_routes import accounts_router
-from commerce_api.accounts import AccountPolicy, persistent_secret
-from commerce_api.checkout import CheckoutPolicy, expire_lapsed
-from commerce_api.checkout_routes import checkout_router
 from commerce_api.db import database_url, make_engine, migrate, session_factory
-from commerce_api.payments.base_provider import PaymentProvider
-from commerce_api.payments.offline_provider import OfflineProvider
-from commerce_api.routes import commerce_router
 from commerce_api.seed import seed_catalog
 from holoshop.catalog_loading import load_catalog
+from holoshop.commerce_app import commerce_routers, sweeping_reservations
 from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
 from holoshop.stills import StillRenderer, StillRequest
@@ -45,7 +34,7 @@ from render_node.session import StreamSettings
 from scenes.layout import Layout
 from signaling.routes import signaling_router
 
-__all__ = ["ProductOut", "account_policy", "create_app"]
+__all__ = ["ProductOut", "create_app"]
 
 log = logging.getLogger("holoshop.server")
 
@@ -91,34 +80,6 @@ def node_config(settings: Settings) -> NodeConfig:
     )
 
 
-def account_policy(settings: Settings) -> AccountPolicy:
-    """Token signing and lifetimes from the settings; the kept secret when none is configured."""
-    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else persistent_secret()
-    return AccountPolicy(
-        secret=secret,
-        access_ttl=timedelta(minutes=settings.access_token_minutes),
-        refresh_ttl=timedelta(days=settings.refresh_token_days),
-    )
-
-
-def payment_provider(settings: Settings) -> PaymentProvider:
-    if settings.payment_provider == "offline":
-        return OfflineProvider()
-    raise ValueError(f"payment provider {settings.payment_provider!r} is not available")
-
-
-async def sweep_reservations(sessions: sessionmaker[Session], every_s: float) -> None:
-    """Releases the stock of unpaid orders whose reservation lapsed, forever; errors are logged."""
-    while True:
-        try:
-            expired = await run_in_threadpool(expire_lapsed, sessions)
-            if expired:
-                log.info("released the stock of %d lapsed orders", len(expired))
-        except Exception:
-            log.exception("sweeping lapsed reservations failed")
-        await asyncio.sleep(every_s)
-
-
 def create_app(settings: Settings) -> FastAPI:
     state = _State()
     db_url = database_url(settings.database_url)
@@ -128,7 +89,6 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         migrate(db_url)  # a database that cannot be migrated stops the server: nothing would work
-        sweeper = asyncio.create_task(sweep_reservations(sessions, settings.sweep_seconds))
         try:
             layout, products = load_catalog(settings.models_dir, settings)
             seeded = seed_catalog(sessions, seed_products(products))
@@ -143,10 +103,8 @@ def create_app(settings: Settings) -> FastAPI:
         except Exception as exc:  # reported by /readyz rather than killing the process
             state.error = str(exc)
             log.exception("render node failed to start")
-        yield
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        async with sweeping_reservations(sessions, settings.sweep_seconds):
+            yield
         if state.node is not None:
             await state.node.close()
         if state.stills_thread is not None:
@@ -166,17 +124,8 @@ def create_app(settings: Settings) -> FastAPI:
         return state.node
 
     app.include_router(signaling_router(ready_node))
-    app.include_router(commerce_router(sessions))
-    policy = account_policy(settings)
-    app.include_router(accounts_router(sessions, policy))
-    app.include_router(
-        checkout_router(
-            sessions,
-            policy,
-            payment_provider(settings),
-            CheckoutPolicy(reservation=timedelta(minutes=settings.reservation_minutes)),
-        )
-    )
+    for router in commerce_routers(settings, sessions):
+        app.include_router(router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:

@@ -26,8 +26,8 @@ from commerce_api.account_routes import accounts_router
 from commerce_api.accounts import AccountPolicy, InvalidToken, persistent_secret
 from commerce_api.db import make_engine, migrate, session_factory
 from commerce_api.models import Account, RefreshToken
+from holoshop.commerce_app import account_policy
 from holoshop.config import Settings
-from holoshop.server import account_policy
 
 PASSWORD = "correct horse battery"
 # Real argon2id with small parameters, so the tests stay fast; the defaults are tested for rehashing.

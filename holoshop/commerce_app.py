@@ -1,0 +1,138 @@
+"""The commerce API on its own (`holoshop commerce`, the distributed mode's shop service), and the
+routers and background work it shares with the embedded server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import APIRouter, FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from assets.catalog import build_catalog
+from commerce_api.account_routes import accounts_router
+from commerce_api.accounts import AccountPolicy, persistent_secret
+from commerce_api.checkout import CheckoutPolicy, expire_lapsed
+from commerce_api.checkout_routes import checkout_router
+from commerce_api.db import database_url, make_engine, migrate, session_factory
+from commerce_api.payments.base_provider import PaymentProvider
+from commerce_api.payments.offline_provider import OfflineProvider
+from commerce_api.routes import commerce_router
+from commerce_api.seed import seed_catalog
+from holoshop.commerce_seed import seed_products
+from holoshop.config import Settings
+
+__all__ = [
+    "account_policy",
+    "commerce_routers",
+    "create_commerce_app",
+    "payment_provider",
+    "sweeping_reservations",
+]
+
+log = logging.getLogger("holoshop.commerce")
+
+
+def account_policy(settings: Settings) -> AccountPolicy:
+    """Token signing and lifetimes from the settings; the kept secret when none is configured."""
+    secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else persistent_secret()
+    return AccountPolicy(
+        secret=secret,
+        access_ttl=timedelta(minutes=settings.access_token_minutes),
+        refresh_ttl=timedelta(days=settings.refresh_token_days),
+    )
+
+
+def payment_provider(settings: Settings) -> PaymentProvider:
+    if settings.payment_provider == "offline":
+        return OfflineProvider()
+    raise ValueError(f"payment provider {settings.payment_provider!r} is not available")
+
+
+def commerce_routers(settings: Settings, sessions: sessionmaker[Session]) -> list[APIRouter]:
+    """Every router of the shop's API, wired to one database and the configured provider."""
+    policy = account_policy(settings)
+    return [
+        commerce_router(sessions),
+        accounts_router(sessions, policy),
+        checkout_router(
+            sessions,
+            policy,
+            payment_provider(settings),
+            CheckoutPolicy(reservation=timedelta(minutes=settings.reservation_minutes)),
+        ),
+    ]
+
+
+async def _sweep(sessions: sessionmaker[Session], every_s: float) -> None:
+    while True:
+        try:
+            expired = await run_in_threadpool(expire_lapsed, sessions)
+            if expired:
+                log.info("released the stock of %d lapsed orders", len(expired))
+        except Exception:
+            log.exception("sweeping lapsed reservations failed")
+        await asyncio.sleep(every_s)
+
+
+@asynccontextmanager
+async def sweeping_reservations(sessions: sessionmaker[Session], every_s: float) -> AsyncIterator[None]:
+    """Releases the stock of unpaid orders whose reservation lapsed, every `every_s`, while open."""
+    task = asyncio.create_task(_sweep(sessions, every_s))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def create_commerce_app(settings: Settings) -> FastAPI:
+    """The shop alone: catalog, search, accounts, carts, checkout and orders; no render node."""
+    db_url = database_url(settings.database_url)
+    engine = make_engine(db_url)
+    sessions = session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        migrate(db_url)
+        result = await run_in_threadpool(
+            lambda: build_catalog(settings.models_dir, max_texture_size=settings.max_texture_size)
+        )
+        for error in result.errors:
+            log.warning("skipped %s", error)
+        log.info("catalog seeded: %s", seed_catalog(sessions, seed_products(result.products)))
+        async with sweeping_reservations(sessions, settings.sweep_seconds):
+            yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Holoshop commerce",
+        version="0.1.0",
+        summary="The shop behind the showroom: catalog, search, accounts, carts, checkout, orders.",
+        lifespan=lifespan,
+    )
+    for router in commerce_routers(settings, sessions):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    def readyz() -> JSONResponse:
+        try:
+            with sessions() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse({"status": "error", "detail": type(exc).__name__}, 503)
+        return JSONResponse({"status": "ready"})
+
+    return app
