@@ -52,3 +52,6 @@ class Settings(BaseSettings):
     )
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(30, ge=1, le=365)
+    redis_url: str | None = Field(
+        None, description="Redis URL for the carts' fast path and rate limits; unset: in-process"
+    )
