@@ -23,6 +23,8 @@ from assets.environment import load_environment
 from assets.product import Product
 from commerce_api.account_routes import accounts_router
 from commerce_api.accounts import AccountPolicy, persistent_secret
+from commerce_api.cart_cache import make_cart_cache
+from commerce_api.cart_routes import carts_router
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.routes import commerce_router
 from commerce_api.seed import seed_catalog
@@ -137,7 +139,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(signaling_router(ready_node))
     app.include_router(commerce_router(sessions))
-    app.include_router(accounts_router(sessions, account_policy(settings)))
+    policy = account_policy(settings)
+    cart_cache = make_cart_cache(settings.redis_url)
+    app.state.cart_cache = cart_cache  # for in-process callers of commerce_api.carts (the render node)
+    app.include_router(accounts_router(sessions, policy, cart_cache))
+    app.include_router(carts_router(sessions, policy, cart_cache))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:
