@@ -3,6 +3,7 @@ that keep concurrent adds, and the Redis fast path (real Redis, a random key pre
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -10,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -344,3 +346,78 @@ def test_redis_down_never_fails_a_request(demo_shop: sessionmaker[Session], db: 
 
 def test_no_cache_by_default() -> None:
     assert isinstance(make_cart_cache(None), NullCartCache)
+
+
+class Outage:
+    """A TCP forwarder to the real Redis that can be cut and restored: a network outage, for real."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = closed_port()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen()
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        assert self._listener is not None
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept(), or it keeps listening
+        self._listener.close()
+        for s in self._sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+        self._sockets.clear()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self._sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_RDWR)
+
+
+def test_writes_missed_during_an_outage_are_not_served_after_it(
+    demo_shop: sessionmaker[Session], db: Session
+) -> None:
+    variant_id, _ = stocked_variant(demo_shop)
+    url = urlsplit(REDIS_URL)
+    outage = Outage((url.hostname or "127.0.0.1", url.port or 6379))
+    prefix = f"holoshop-test:{uuid.uuid4().hex}:"
+    cache = RedisCartCache(f"redis://127.0.0.1:{outage.port}{url.path}", prefix=prefix, cooldown_s=0.2)
+    try:
+        token = carts.add_item(db, carts.create_cart(db).token, variant_id=variant_id, cache=cache).token
+        outage.cut()
+        truth = carts.add_item(db, token, variant_id=variant_id, cache=cache)  # Redis keeps the old entry
+        assert truth.count == 2
+        outage.restore()
+        time.sleep(0.3)
+        assert carts.get_cart(db, token, cache=cache) == truth
+        assert cache.get(token) == truth
+    finally:
+        outage.cut()
+        cache.close()
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+        client.close()
