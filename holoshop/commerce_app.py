@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from assets.catalog import build_catalog
 from commerce_api.account_routes import accounts_router
 from commerce_api.accounts import AccountPolicy, persistent_secret
+from commerce_api.cart_cache import CartCache, make_cart_cache
+from commerce_api.cart_routes import carts_router
 from commerce_api.checkout import CheckoutPolicy, expire_lapsed
 from commerce_api.checkout_routes import checkout_router
 from commerce_api.db import database_url, make_engine, migrate, session_factory
@@ -56,17 +58,21 @@ def payment_provider(settings: Settings) -> PaymentProvider:
     raise ValueError(f"payment provider {settings.payment_provider!r} is not available")
 
 
-def commerce_routers(settings: Settings, sessions: sessionmaker[Session]) -> list[APIRouter]:
-    """Every router of the shop's API, wired to one database and the configured provider."""
+def commerce_routers(
+    settings: Settings, sessions: sessionmaker[Session], cart_cache: CartCache
+) -> list[APIRouter]:
+    """Every router of the shop's API, wired to one database, one cart cache and the provider."""
     policy = account_policy(settings)
     return [
         commerce_router(sessions),
-        accounts_router(sessions, policy),
+        accounts_router(sessions, policy, cart_cache),
+        carts_router(sessions, policy, cart_cache),
         checkout_router(
             sessions,
             policy,
             payment_provider(settings),
             CheckoutPolicy(reservation=timedelta(minutes=settings.reservation_minutes)),
+            cart_cache=cart_cache,
         ),
     ]
 
@@ -119,7 +125,8 @@ def create_commerce_app(settings: Settings) -> FastAPI:
         summary="The shop behind the showroom: catalog, search, accounts, carts, checkout, orders.",
         lifespan=lifespan,
     )
-    for router in commerce_routers(settings, sessions):
+    cart_cache = make_cart_cache(settings.redis_url)
+    for router in commerce_routers(settings, sessions, cart_cache):
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])

@@ -62,3 +62,6 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(
         30.0, gt=0, le=3600, description="how often lapsed reservations are released"
     )
+    redis_url: str | None = Field(
+        None, description="Redis URL for the carts' fast path and rate limits; unset: in-process"
+    )

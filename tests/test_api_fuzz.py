@@ -7,6 +7,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -55,7 +56,7 @@ def running_apps() -> Iterator[None]:
         admin.dispose()
 
 
-def _no_server_error(case: schemathesis.Case) -> None:
+def _no_server_error(case: schemathesis.Case[Any]) -> None:
     response = case.call()
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path}: {response.status_code} {response.text}"
@@ -67,11 +68,11 @@ _FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=list(Heal
 
 @sqlite_schema.parametrize()
 @_FUZZ
-def test_sqlite_api_never_answers_5xx(case: schemathesis.Case) -> None:
+def test_sqlite_api_never_answers_5xx(case: schemathesis.Case[Any]) -> None:
     _no_server_error(case)
 
 
 @postgres_schema.parametrize()
 @_FUZZ
-def test_postgresql_api_never_answers_5xx(case: schemathesis.Case) -> None:
+def test_postgresql_api_never_answers_5xx(case: schemathesis.Case[Any]) -> None:
     _no_server_error(case)
