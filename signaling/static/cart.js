@@ -14,6 +14,7 @@ let currency = "EUR";
 let attempt = null;        // { key, body }: one Idempotency-Key per checkout attempt, reused on retry
 let noticeTimer = 0;
 let quoteTimer = 0;
+let paying = false;
 
 async function api(method, path, body, headers = {}) {
   const init = { method, headers: { ...headers } };
@@ -199,8 +200,8 @@ async function pay(event) {
   if (!form.reportValidity()) return;
   const body = request(), text = JSON.stringify(body);
   if (!attempt || attempt.body !== text) attempt = { key: uuid(), body: text };  // a retry reuses its key
-  const pay = $("pay");
-  pay.disabled = true;
+  if (paying) return;  // not `disabled`: that would drop the remote's focus from the button
+  paying = true;
   statusLine.textContent = "Paying…";
   try {
     const order = await api("POST", "/api/checkout", body, { "Idempotency-Key": attempt.key });
@@ -220,34 +221,34 @@ async function pay(event) {
   } catch (error) {
     if (!error.status || error.status >= 500) statusLine.textContent = `${error.message}. Press Pay to try again.`;
     else { attempt = null; statusLine.textContent = error.message; }
-  } finally { pay.disabled = false; }
+  } finally { paying = false; }
 }
 
 // -- keys: the remote inside the UI -------------------------------------------------------------------
 function keys(event) {
   const target = event.target;
-  const inUi = target.closest && target.closest("[data-ui]");
-  const typing = target.matches && target.matches("input:not([type=radio]), select");
-  if (inUi && event.key === "Enter" && event.repeat) { event.preventDefault(); return; }  // one press, one click
-  if (!inUi) {
+  const view = !panel.hidden ? panel : !form.hidden ? form : null;
+  if (!view && !(target.closest && target.closest("[data-ui]"))) {  // the showroom has the keys
     if (event.key === "ContextMenu" || event.key === "m" || event.key === "Tab") {
       event.preventDefault();
       $("add").focus();
     }
     return;
   }
-  const view = panel.hidden ? (form.hidden ? null : form) : panel;
-  if (event.key === "Escape" || ((event.key === "Backspace" || event.key === "GoBack" || event.key === "BrowserBack") && !typing)) {
+  event.stopPropagation();  // keys on the cart's controls never drive the showroom
+  const typing = target.matches && target.matches("input:not([type=radio]), select");
+  if (event.key === "Enter" && event.repeat) { event.preventDefault(); return; }  // one press, one click
+  if (event.key === "Escape" || (["Backspace", "GoBack", "BrowserBack"].includes(event.key) && !typing)) {
     event.preventDefault();
     if (view) close(); else target.blur();
     return;
   }
   const step = { ArrowDown: 1, ArrowUp: -1, ArrowRight: view ? 0 : 1, ArrowLeft: view ? 0 : -1 }[event.key];
-  if (!step || (typing && target.tagName === "SELECT")) return;
+  if (!step || target.tagName === "SELECT" || (target.type === "radio" && view)) return;
+  event.preventDefault();
   const list = focusables(view || $("bar"));
   const next = list[list.indexOf(target) + step];
-  event.preventDefault();
-  if (next) next.focus(); else if (!view && step < 0 && event.key === "ArrowUp") target.blur();
+  if (next) next.focus(); else if (!view && event.key === "ArrowUp") target.blur();
 }
 
 export function bindCart(send) {
