@@ -23,6 +23,7 @@ from assets.product import Product
 from commerce_api.cart_cache import make_cart_cache
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.seed import seed_catalog
+from holoshop.cart_adapter import commerce_cart_port
 from holoshop.catalog_loading import load_catalog
 from holoshop.commerce_app import commerce_routers, sweeping_reservations
 from holoshop.commerce_seed import seed_products
@@ -86,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     db_url = database_url(settings.database_url)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
+    cart_cache = make_cart_cache(settings.redis_url)  # one for the API and the render node alike
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -97,7 +99,8 @@ def create_app(settings: Settings) -> FastAPI:
             environment = prepare_environment(
                 load_environment(settings.environment), layout.lights.environment_rotation_deg
             )
-            node = RenderNode(products, layout, environment, node_config(settings))
+            carts = commerce_cart_port(sessions, cart_cache)
+            node = RenderNode(products, layout, environment, node_config(settings), cart=carts)
             await node.start()
             state.node, state.products, state.layout = node, products, layout
             log.info("render node ready with %d products", len(products))
@@ -125,7 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
         return state.node
 
     app.include_router(signaling_router(ready_node))
-    cart_cache = make_cart_cache(settings.redis_url)
+    app.state.cart_cache = cart_cache
     for router in commerce_routers(settings, sessions, cart_cache):
         app.include_router(router)
 
