@@ -20,7 +20,8 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 
 
-def commerce_router(sessions: sessionmaker[Session]) -> APIRouter:
+def commerce_router(sessions: sessionmaker[Session], *, thumbnail_url: str | None = None) -> APIRouter:
+    """`thumbnail_url`: a template with `{id}` and `{index}` for products' thumbnails, or None."""
     router = APIRouter(prefix="/api")
 
     def session() -> Iterator[Session]:
@@ -32,7 +33,7 @@ def commerce_router(sessions: sessionmaker[Session]) -> APIRouter:
     @router.get("/catalog/products", response_model=ProductPage, tags=["catalog"])
     def products(db: Db, limit: Limit = 50, offset: Offset = 0) -> ProductPage:
         """Products by name with their variants, prices and stock."""
-        return list_products(db, limit=limit, offset=offset)
+        return list_products(db, limit=limit, offset=offset, thumbnail_url=thumbnail_url)
 
     @router.get(
         "/catalog/products/{product_id}",
@@ -42,7 +43,7 @@ def commerce_router(sessions: sessionmaker[Session]) -> APIRouter:
     )
     def product(db: Db, product_id: Annotated[str, Path(max_length=128)]) -> ProductRead:
         try:
-            return get_product(db, product_id)
+            return get_product(db, product_id, thumbnail_url=thumbnail_url)
         except ProductNotFound:
             raise HTTPException(404, f"no product {product_id!r}") from None
 
