@@ -59,12 +59,20 @@ def payment_provider(settings: Settings) -> PaymentProvider:
 
 
 def commerce_routers(
-    settings: Settings, sessions: sessionmaker[Session], cart_cache: CartCache
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    cart_cache: CartCache,
+    *,
+    thumbnail_url: str | None = None,
 ) -> list[APIRouter]:
-    """Every router of the shop's API, wired to one database, one cart cache and the provider."""
+    """Every router of the shop's API, wired to one database, one cart cache and the provider.
+
+    `thumbnail_url` (a template with {product_id} and {variant}) is given where a renderer serves
+    product thumbnails; the commerce service alone has none.
+    """
     policy = account_policy(settings)
     return [
-        commerce_router(sessions),
+        commerce_router(sessions, thumbnail_url=thumbnail_url),
         accounts_router(sessions, policy, cart_cache),
         carts_router(sessions, policy, cart_cache),
         checkout_router(
