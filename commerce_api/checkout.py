@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
@@ -85,6 +85,17 @@ class PaymentUnavailable(Exception):
 @dataclass(frozen=True)
 class CheckoutPolicy:
     reservation: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class _ToPay:
+    """What step 2 needs of the order step 1 wrote (or found in flight), read while it was at hand."""
+
+    order_id: str
+    amount_minor: int
+    currency: str
+    email: str
+    settled: bool = False  # a crashed attempt got as far as the provider's verdict
 
 
 @dataclass(frozen=True)
@@ -186,9 +197,10 @@ def _reserve(
         reserved_until=now + policy.reservation,
         created_at=now,
         updated_at=now,
-        lines=[OrderLine(**line.model_dump()) for line in lines],
     )
     session.add(order)
+    # One multi-row INSERT whatever the cart's size (the relationship would insert row by row).
+    session.execute(insert(OrderLine), [{"order_id": order.id, **line.model_dump()} for line in lines])
     session.add(
         OrderEvent(
             order_id=order.id,
@@ -199,9 +211,8 @@ def _reserve(
         )
     )
     session.execute(delete(CartItem).where(CartItem.cart_token == request.cart_token))
-    cart = session.get(Cart, request.cart_token)
-    assert cart is not None
-    cart.updated_at = now  # a newer version, so cached copies of the full cart are replaced
+    # A newer version, so cached copies of the full cart are replaced.
+    session.execute(update(Cart).where(Cart.token == request.cart_token).values(updated_at=now))
     return order
 
 
@@ -212,8 +223,8 @@ def _reserve_or_replay(
     digest: str,
     account_id: int | None,
     policy: CheckoutPolicy,
-) -> CheckoutResult | str:
-    """Step 1: the finished answer for a repeated key, or the id of the order to pay."""
+) -> CheckoutResult | _ToPay:
+    """Step 1: the finished answer for a repeated key, or the order to pay."""
     now = _now()
     with sessions() as session, session.begin():
         begin_write(session)
@@ -223,7 +234,10 @@ def _reserve_or_replay(
                 raise IdempotencyConflict("this Idempotency-Key was used for a different request")
             if record.status_code != IN_FLIGHT:
                 return CheckoutResult(record.status_code, record.response, replayed=True)
-            return str(record.response["order_id"])  # a crashed or concurrent attempt: finish it
+            # a crashed or concurrent attempt: finish it
+            order = get_order(session, str(record.response["order_id"]))
+            settled = order.status != "pending_payment" or any(p.status != "pending" for p in order.payments)
+            return _ToPay(order.id, order.total_minor, order.currency, order.email, settled)
         order = _reserve(session, request, account_id, policy, now)
         session.add(
             IdempotencyRecord(
@@ -235,7 +249,7 @@ def _reserve_or_replay(
                 created_at=now,
             )
         )
-        return order.id
+        return _ToPay(order.id, order.total_minor, order.currency, order.email)
 
 
 def _record(
@@ -251,7 +265,7 @@ def _record(
     with sessions() as session, session.begin():
         begin_write(session)
         order = get_order(session, order_id, for_update=True)
-        row = session.scalars(select(Payment).where(Payment.provider_ref == payment["provider_ref"])).first()
+        row = next((p for p in order.payments if p.provider_ref == payment["provider_ref"]), None)
         if row is None:
             row = Payment(
                 order_id=order.id,
@@ -261,17 +275,26 @@ def _record(
                 updated_at=now,
                 **payment,
             )
-            session.add(row)
-            order.payments.append(row)
-            session.flush()
+            order.payments.append(row)  # inserted with its final status below, in one statement
         if intent_status in ("succeeded", "failed"):
-            apply_payment_status(session, row, intent_status, f"{provider} payment {intent_status}", now)
+            reason = f"{provider} payment {intent_status}"
+            apply_payment_status(session, row, intent_status, reason, now, order)
         answer = read_order(order)
-        record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
-        if record is not None and record.status_code == IN_FLIGHT:
-            record.status_code = 201
-            record.response = answer.model_dump(mode="json")
+        _complete(session, key, answer.model_dump(mode="json"))
         return answer
+
+
+def _complete(session: Session, key: str, answer: dict[str, Any]) -> None:
+    """Stores the answer for a key still in flight (a concurrent attempt may have stored it first)."""
+    session.execute(
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.scope == SCOPE,
+            IdempotencyRecord.key == key,
+            IdempotencyRecord.status_code == IN_FLIGHT,
+        )
+        .values(status_code=201, response=answer)
+    )
 
 
 def place_order(
@@ -293,12 +316,8 @@ def place_order(
                 raise
     if isinstance(step, CheckoutResult):
         return step
-    order_id = step
-    with sessions() as session:
-        order = get_order(session, order_id)
-        settled = order.status != "pending_payment" or any(p.status != "pending" for p in order.payments)
-        amount, currency, email = order.total_minor, order.currency, order.email
-    if settled:  # finished by an attempt that died before storing its answer
+    order_id, amount, currency, email = step.order_id, step.amount_minor, step.currency, step.email
+    if step.settled:  # finished by an attempt that died before storing its answer
         return CheckoutResult(201, _record_answer(sessions, order_id, key), replayed=True)
     try:
         intent = provider.create_payment(
@@ -336,10 +355,7 @@ def _record_answer(sessions: sessionmaker[Session], order_id: str, key: str) -> 
     with sessions() as session, session.begin():
         begin_write(session)
         answer = read_order(get_order(session, order_id)).model_dump(mode="json")
-        record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
-        if record is not None and record.status_code == IN_FLIGHT:
-            record.status_code = 201
-            record.response = answer
+        _complete(session, key, answer)
         return answer
 
 

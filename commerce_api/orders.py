@@ -161,14 +161,21 @@ class PaymentOutcome:
 
 
 def apply_payment_status(
-    session: Session, payment: Payment, status: str, reason: str, now: datetime | None = None
+    session: Session,
+    payment: Payment,
+    status: str,
+    reason: str,
+    now: datetime | None = None,
+    order: Order | None = None,
 ) -> PaymentOutcome:
     """Applies a provider's verdict on `payment` to it and its order, whatever order events came in.
 
     Out-of-order and repeated updates are harmless: a failure after a success changes nothing, a
-    success after the reservation lapsed takes the stock again or asks for a refund.
+    success after the reservation lapsed takes the stock again or asks for a refund. `order`: the
+    payment's order when the caller already holds it locked.
     """
-    order = get_order(session, payment.order_id, for_update=True)
+    if order is None:
+        order = get_order(session, payment.order_id, for_update=True)
     when = now or _now()
     if payment.status == "succeeded" or payment.status == status:
         return PaymentOutcome(order.id, changed=False)

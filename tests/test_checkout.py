@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from commerce_api.checkout import (
@@ -264,3 +264,32 @@ def test_two_hundred_buyers_race_for_the_last_ten_units(shop: sessionmaker[Sessi
     assert outcomes.count("sold out") == buyers - 10
     assert stock_of(shop, chair) == 0
     assert order_count(shop) == 10 and order_count(shop, "paid") == 10
+
+
+def test_a_checkout_costs_a_small_fixed_number_of_statements(shop: sessionmaker[Session]) -> None:
+    """The statement count does not grow with the cart (no query per line): two lines or five."""
+    engine = shop.kw["bind"]
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    ids = [
+        variant_id(shop, "lamp", 0),
+        variant_id(shop, "lamp", 1),
+        variant_id(shop, "chair"),
+        variant_id(shop, "vase"),
+    ]
+    counts = []
+    for n, items in enumerate(({ids[0]: 1, ids[1]: 1}, {i: 2 for i in ids})):
+        token = fill_cart(shop, items)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            place_order(shop, OFFLINE, _request(token), f"count-{n}")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        counts.append(len(statements))
+        statements.clear()
+    print(f"statements per checkout: {counts}")
+    assert counts[0] == counts[1], "no statement per cart line"
+    assert counts[0] <= 24
