@@ -64,6 +64,7 @@ class FakeStripe:
     intents: dict[str, JsonObject] = field(default_factory=dict)
     refunds: dict[str, JsonObject] = field(default_factory=dict)
     outage: Outage = "none"
+    fail_next: int = 0  # this many requests answer 500 before the outage setting applies
     requests: list[tuple[str, str]] = field(default_factory=list)
     _idempotent: dict[str, tuple[str, int, JsonObject]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -245,7 +246,10 @@ def _handler(fake: FakeStripe) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 self.connection.close()
                 return
-            if fake.outage == "500":
+            with fake._lock:
+                failing = fake.fail_next > 0
+                fake.fail_next -= failing
+            if failing or fake.outage == "500":
                 self._answer(500, _error("api_error", "Something went wrong on Stripe's end."))
                 return
             if self.headers.get("Authorization") != f"Bearer {fake.api_key}":
