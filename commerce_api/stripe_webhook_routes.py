@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from commerce_api.payments.base_provider import PaymentProvider, ProviderError
 from commerce_api.stripe_webhooks import TOLERANCE_S, InvalidWebhook, handle_webhook
 
-__all__ = ["stripe_webhook_router"]
+__all__ = ["MAX_BODY", "stripe_webhook_router"]
+
+MAX_BODY = 1024 * 1024  # Stripe's events are a few KiB; anything near this is not one of them
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "a missing or invalid Stripe-Signature, or one too old (a replay)"},
+    413: {"description": "a body larger than any Stripe event"},
     502: {"description": "a refund the event calls for failed at the provider; Stripe redelivers"},
 }
 
@@ -35,6 +38,8 @@ def stripe_webhook_router(
         """Applies a signed Stripe event once: `processed`, `duplicate` (seen before) or `ignored`
         (a type we do not handle, or a payment we do not know); all 200 so Stripe stops retrying."""
         payload = await request.body()
+        if len(payload) > MAX_BODY:
+            raise HTTPException(413, "the body is larger than any Stripe event")
         signature = request.headers.get("stripe-signature")
         try:
             result = await run_in_threadpool(

@@ -28,11 +28,11 @@ from commerce_api.checkout_routes import checkout_router
 from commerce_api.models import OrderEvent, Payment, Refund, WebhookEvent
 from commerce_api.order_schemas import Address, CheckoutRequest
 from commerce_api.orders import InvalidTransition, get_order, transition
-from commerce_api.payments.base_provider import ProviderError
+from commerce_api.payments.base_provider import PaymentIntent, ProviderError
 from commerce_api.payments.offline_provider import OfflineProvider
 from commerce_api.payments.stripe_provider import StripeProvider, intent_status
 from commerce_api.refunds import refund_order
-from commerce_api.stripe_webhook_routes import stripe_webhook_router
+from commerce_api.stripe_webhook_routes import MAX_BODY, stripe_webhook_router
 from commerce_api.stripe_webhooks import handle_webhook
 from holoshop.commerce_app import create_commerce_app, payment_provider
 from holoshop.config import Settings
@@ -358,6 +358,39 @@ def test_a_success_after_the_stock_sold_out_is_refunded_once(shop: Shop) -> None
         [row] = session.scalars(select(Refund)).all()
         assert row.provider_ref == refund["id"] and row.amount_minor == intent["amount"]
     assert _status(shop, order_id) == "cancelled" and stock_of(shop.sessions, vase) == 1
+
+
+def test_a_payment_checkout_recorded_on_a_lapsed_sold_out_order_is_refunded_by_the_webhook(
+    shop: Shop,
+) -> None:
+    """The sweeper cancels the order while Stripe is charging and the stock sells out: checkout records
+    the money on a cancelled order; Stripe's succeeded event then finds it owed and refunds it."""
+    vase = variant_id(shop.sessions, "vase")
+
+    class SlowStripe(StripeProvider):
+        def create_payment(self, **kwargs: Any) -> PaymentIntent:
+            expire_lapsed(shop.sessions, datetime.now(UTC) + timedelta(hours=1))
+            set_stock(shop.sessions, vase, 0)
+            return super().create_payment(**kwargs)
+
+    slow = SlowStripe(shop.fake.api_key, api_base=shop.fake.url, max_network_retries=0)
+    request = CheckoutRequest(
+        cart_token=fill_cart(shop.sessions, {vase: 1}),
+        email="a@b.de",
+        address=Address(**ADDRESS),
+        payment_method="pm_card_visa",
+    )
+    body = place_order(shop.sessions, slow, request, "lapsed-while-paying").body
+    assert body["status"] == "cancelled" and body["payment"]["status"] == "succeeded"
+    intent_id = _intent_of(shop, body["id"])
+    assert shop.fake.refunds_of(intent_id) == []
+    _send(shop, "payment_intent.succeeded", shop.fake.intents[intent_id])
+    [refund] = shop.fake.refunds_of(intent_id)
+    assert refund["amount"] == body["total_minor"] and _count(shop, Refund) == 1
+
+
+def test_an_oversized_body_is_refused(shop: Shop) -> None:
+    assert _post(shop, b"{" + b" " * MAX_BODY + b"}").status_code == 413
 
 
 def test_a_refund_made_at_stripe_refunds_the_order(shop: Shop) -> None:
