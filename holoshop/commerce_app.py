@@ -26,8 +26,10 @@ from commerce_api.checkout_routes import checkout_router
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.payments.base_provider import PaymentProvider
 from commerce_api.payments.offline_provider import OfflineProvider
+from commerce_api.payments.stripe_provider import StripeProvider
 from commerce_api.routes import commerce_router
 from commerce_api.seed import seed_catalog
+from commerce_api.stripe_webhook_routes import stripe_webhook_router
 from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
 
@@ -36,6 +38,7 @@ __all__ = [
     "commerce_routers",
     "create_commerce_app",
     "payment_provider",
+    "stripe_webhook_secret",
     "sweeping_reservations",
 ]
 
@@ -53,9 +56,21 @@ def account_policy(settings: Settings) -> AccountPolicy:
 
 
 def payment_provider(settings: Settings) -> PaymentProvider:
+    """The configured provider; Stripe without its key or webhook secret stops the server at startup."""
     if settings.payment_provider == "offline":
         return OfflineProvider()
+    if settings.payment_provider == "stripe":
+        stripe_webhook_secret(settings)
+        if settings.stripe_api_key is None or not settings.stripe_api_key.get_secret_value():
+            raise ValueError("payment_provider 'stripe' needs HOLOSHOP_STRIPE_API_KEY")
+        return StripeProvider(settings.stripe_api_key.get_secret_value(), api_base=settings.stripe_api_base)
     raise ValueError(f"payment provider {settings.payment_provider!r} is not available")
+
+
+def stripe_webhook_secret(settings: Settings) -> str:
+    if settings.stripe_webhook_secret is None or not settings.stripe_webhook_secret.get_secret_value():
+        raise ValueError("payment_provider 'stripe' needs HOLOSHOP_STRIPE_WEBHOOK_SECRET")
+    return settings.stripe_webhook_secret.get_secret_value()
 
 
 def commerce_routers(
@@ -71,18 +86,22 @@ def commerce_routers(
     product thumbnails; the commerce service alone has none.
     """
     policy = account_policy(settings)
-    return [
+    provider = payment_provider(settings)
+    routers = [
         commerce_router(sessions, thumbnail_url=thumbnail_url),
         accounts_router(sessions, policy, cart_cache),
         carts_router(sessions, policy, cart_cache),
         checkout_router(
             sessions,
             policy,
-            payment_provider(settings),
+            provider,
             CheckoutPolicy(reservation=timedelta(minutes=settings.reservation_minutes)),
             cart_cache=cart_cache,
         ),
     ]
+    if settings.payment_provider == "stripe":
+        routers.append(stripe_webhook_router(sessions, provider, stripe_webhook_secret(settings)))
+    return routers
 
 
 async def _sweep(sessions: sessionmaker[Session], every_s: float) -> None:

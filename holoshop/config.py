@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     # Checkout. The offline provider takes Stripe's test payment method ids (pm_card_visa succeeds,
     # pm_card_chargeDeclined is declined) and needs no network: the embedded default and demos.
     payment_provider: Literal["offline", "stripe"] = Field("offline", description="who takes payments")
+    # Stripe (payment_provider="stripe"): the secret key, the webhook endpoint's signing secret, and
+    # another API base for a local stand-in (the tests' fake); never logged.
+    stripe_api_key: SecretStr | None = Field(None, description="Stripe secret key (sk_...)")
+    stripe_webhook_secret: SecretStr | None = Field(
+        None, description="signing secret of the /api/payments/stripe/webhook endpoint (whsec_...)"
+    )
+    stripe_api_base: str | None = Field(None, description="another Stripe API base URL, e.g. a local fake")
     reservation_minutes: int = Field(
         15, ge=1, le=24 * 60, description="how long an unpaid order holds its stock"
     )
