@@ -17,6 +17,7 @@ from commerce_api.accounts import (
     InvalidRegistration,
     InvalidToken,
 )
+from commerce_api.rate_limit import RATE_LIMITED_RESPONSE, RateLimit
 from commerce_api.schemas import AccountRead, LoginRequest, RefreshRequest, RegisterRequest, TokenPair
 
 __all__ = ["accounts_router"]
@@ -30,7 +31,9 @@ def _unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
 
 
-def accounts_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIRouter:
+def accounts_router(
+    sessions: sessionmaker[Session], policy: AccountPolicy, login_limit: RateLimit | None = None
+) -> APIRouter:
     router = APIRouter(prefix="/api/accounts", tags=["accounts"])
     bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
 
@@ -55,7 +58,12 @@ def accounts_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> A
         except EmailTaken:
             raise HTTPException(409, "an account with this email exists") from None
 
-    @router.post("/login", response_model=TokenPair, responses={401: {"description": _BAD_CREDENTIALS}})
+    @router.post(
+        "/login",
+        response_model=TokenPair,
+        responses={401: {"description": _BAD_CREDENTIALS}, **RATE_LIMITED_RESPONSE},
+        dependencies=[Depends(login_limit)] if login_limit else [],
+    )
     def login(db: Db, body: LoginRequest) -> TokenPair:
         """An access token (Bearer, minutes) and a refresh token (days) for an email and password."""
         try:

@@ -24,16 +24,19 @@ from commerce_api.checkout_routes import checkout_router
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.payments.base_provider import PaymentProvider
 from commerce_api.payments.offline_provider import OfflineProvider
+from commerce_api.rate_limit import RateLimits
 from commerce_api.routes import commerce_router
 from commerce_api.seed import seed_catalog
 from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
+from holoshop.security_headers import add_browser_security
 
 __all__ = [
     "account_policy",
     "commerce_routers",
     "create_commerce_app",
     "payment_provider",
+    "rate_limits",
     "sweeping_reservations",
 ]
 
@@ -56,12 +59,19 @@ def payment_provider(settings: Settings) -> PaymentProvider:
     raise ValueError(f"payment provider {settings.payment_provider!r} is not available")
 
 
-def commerce_routers(settings: Settings, sessions: sessionmaker[Session]) -> list[APIRouter]:
-    """Every router of the shop's API, wired to one database and the configured provider."""
+def rate_limits(settings: Settings) -> RateLimits:
+    """The login and checkout limits: in this process, or in Redis when HOLOSHOP_REDIS_URL is set."""
+    return RateLimits.build(settings.redis_url, settings.login_rate_limit, settings.checkout_rate_limit)
+
+
+def commerce_routers(
+    settings: Settings, sessions: sessionmaker[Session], limits: RateLimits
+) -> list[APIRouter]:
+    """Every router of the shop's API, wired to one database, the configured provider and limits."""
     policy = account_policy(settings)
     return [
         commerce_router(sessions),
-        accounts_router(sessions, policy),
+        accounts_router(sessions, policy, login_limit=limits.login),
         checkout_router(
             sessions,
             policy,
@@ -99,6 +109,7 @@ def create_commerce_app(settings: Settings) -> FastAPI:
     db_url = database_url(settings.database_url)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
+    limits = rate_limits(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -112,6 +123,7 @@ def create_commerce_app(settings: Settings) -> FastAPI:
         async with sweeping_reservations(sessions, settings.sweep_seconds):
             yield
         engine.dispose()
+        limits.close()
 
     app = FastAPI(
         title="Holoshop commerce",
@@ -119,8 +131,9 @@ def create_commerce_app(settings: Settings) -> FastAPI:
         summary="The shop behind the showroom: catalog, search, accounts, carts, checkout, orders.",
         lifespan=lifespan,
     )
-    for router in commerce_routers(settings, sessions):
+    for router in commerce_routers(settings, sessions, limits):
         app.include_router(router)
+    add_browser_security(app, settings.cors_origins)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

@@ -23,9 +23,10 @@ from assets.product import Product
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.seed import seed_catalog
 from holoshop.catalog_loading import load_catalog
-from holoshop.commerce_app import commerce_routers, sweeping_reservations
+from holoshop.commerce_app import commerce_routers, rate_limits, sweeping_reservations
 from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
+from holoshop.security_headers import add_browser_security
 from holoshop.stills import StillRenderer, StillRequest
 from render_node.ibl import prepare_environment
 from render_node.node import NodeConfig, RenderNode
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     db_url = database_url(settings.database_url)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
+    limits = rate_limits(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -110,6 +112,7 @@ def create_app(settings: Settings) -> FastAPI:
         if state.stills_thread is not None:
             state.stills_thread.shutdown()
         engine.dispose()
+        limits.close()
 
     app = FastAPI(
         title="Holoshop",
@@ -124,8 +127,9 @@ def create_app(settings: Settings) -> FastAPI:
         return state.node
 
     app.include_router(signaling_router(ready_node))
-    for router in commerce_routers(settings, sessions):
+    for router in commerce_routers(settings, sessions, limits):
         app.include_router(router)
+    add_browser_security(app, settings.cors_origins)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:
