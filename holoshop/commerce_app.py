@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from assets.catalog import build_catalog
 from commerce_api.account_routes import accounts_router
 from commerce_api.accounts import AccountPolicy, persistent_secret
+from commerce_api.admin_routes import admin_router
 from commerce_api.checkout import CheckoutPolicy, expire_lapsed
 from commerce_api.checkout_routes import checkout_router
 from commerce_api.db import database_url, make_engine, migrate, session_factory
@@ -78,6 +79,7 @@ def commerce_routers(
             payment_provider(settings),
             CheckoutPolicy(reservation=timedelta(minutes=settings.reservation_minutes)),
         ),
+        admin_router(sessions, policy),
     ]
 
 
