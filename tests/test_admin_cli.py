@@ -110,3 +110,14 @@ def test_invalid_input_is_refused(shop: sessionmaker[Session]) -> None:
     assert missing.exit_code == 1 and "no account with the email nobody@example.com" in missing.stderr
     with shop() as session:
         assert session.scalar(select(Account.id)) is None  # nothing was created
+
+
+def test_help_lists_the_admin_commands() -> None:
+    top = runner.invoke(app, ["--help"])
+    assert top.exit_code == 0 and "admin" in top.stdout
+    result = invoke("--help")
+    assert result.exit_code == 0, result.output
+    for command in ("create-user", "promote", "demote"):
+        assert command in result.stdout, command
+    create = invoke("create-user", "--help")
+    assert "--staff" in create.stdout and "--password-stdin" in create.stdout
