@@ -78,6 +78,7 @@ def commerce_routers(
             policy,
             payment_provider(settings),
             CheckoutPolicy(reservation=timedelta(minutes=settings.reservation_minutes)),
+            checkout_limit=limits.checkout,
         ),
         admin_router(sessions, policy),
     ]

@@ -217,6 +217,10 @@ def test_security_headers_cors_and_login_limit_are_wired(client: TestClient) -> 
     body = {"email": f"nobody-{uuid.uuid4().hex}@example.com", "password": "not the password"}
     statuses = [client.post("/api/accounts/login", json=body).status_code for _ in range(11)]
     assert statuses == [401] * 10 + [429]
+    # And checkout's, 20 a minute per client: counted before the request is even validated.
+    checkouts = TestClient(client.app, client=("192.0.2.44", 5000))
+    statuses = [checkouts.post("/api/checkout", json={}).status_code for _ in range(21)]
+    assert statuses == [422] * 20 + [429]
 
 
 # --- a renderer that cannot start ---------------------------------------------------------------
