@@ -141,7 +141,7 @@ def admin_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIR
         except Conflict as exc:
             raise HTTPException(409, str(exc)) from None
 
-    # Orders (the lead adds these once the orders service exists, with the same staff dependency):
+    # Orders: the lead adds these here over commerce_api/orders.py, behind the same staff dependency:
     #   GET  /api/admin/orders               list, newest first, filter by status
     #   POST /api/admin/orders/{id}/refund   through the payment provider, stock restored
 
