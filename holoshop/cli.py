@@ -196,7 +196,7 @@ def admin_create_user(
 
     from commerce_api import accounts, admin
     from commerce_api.models import Account
-    from holoshop.server import account_policy
+    from holoshop.commerce_app import account_policy
 
     with _shop_session() as session:
         try:  # the address checked before asking for a password; register() still decides

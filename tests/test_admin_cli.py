@@ -16,8 +16,8 @@ from commerce_api import accounts
 from commerce_api.db import make_engine, session_factory
 from commerce_api.models import Account
 from holoshop.cli import app
+from holoshop.commerce_app import account_policy
 from holoshop.config import Settings
-from holoshop.server import account_policy
 
 PASSWORD = "correct horse battery"
 runner = CliRunner()

@@ -13,6 +13,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
+from holoshop.commerce_app import create_commerce_app
+from holoshop.config import Settings
 from holoshop.security_headers import (
     APP_CSP,
     DOCS_CSP,
@@ -254,3 +256,15 @@ def test_docs_page_runs_under_its_policy(page: Page, base_url: str) -> None:
     assert page.evaluate("() => window.__swagger") == "/openapi.json"
     assert any(u.endswith("swagger-ui-bundle.js") for u in cdn) and any(u.endswith(".css") for u in cdn)
     assert page.evaluate("() => window.__csp") == []
+
+
+def test_the_commerce_service_alone_is_wired_the_same() -> None:
+    """`holoshop commerce` (distributed mode): headers, CORS, the admin API and both rate limits."""
+    app = create_commerce_app(Settings(cors_origins=[ALLOWED]))
+    c = TestClient(app, client=("192.0.2.77", 1))  # not entered: no lifespan, no catalog to build
+    _assert_common(c.get("/healthz").headers)
+    assert c.get("/docs").headers["content-security-policy"] == DOCS_CSP
+    assert _preflight(c, ALLOWED).headers["access-control-allow-origin"] == ALLOWED
+    assert c.post("/api/admin/products", json={}).status_code == 401
+    statuses = [c.post("/api/checkout", json={}).status_code for _ in range(21)]
+    assert statuses == [422] * 20 + [429]
