@@ -57,11 +57,16 @@ class Conflict(Exception):
 
 def _category(session: Session, name: str) -> str:
     """The id of the category called `name` (by its slug), created when new."""
-    category_id = slug(name)
+    category_id = slug(name)[:64].strip("-") or "item"  # the id column holds 64 characters
     if session.get(Category, category_id) is None:
         session.add(Category(id=category_id, name=name.strip()))
         session.flush()
     return category_id
+
+
+def _default_sku(product_id: str, variant_name: str) -> str:
+    """PRODUCT-ID-variant-name, as the seeder makes them, cut to the column's 200 characters."""
+    return f"{product_id}-{slug(variant_name)}"[:200].rstrip("-")
 
 
 def _product(session: Session, product_id: str) -> Product:
@@ -107,7 +112,7 @@ def create_product(session: Session, body: ProductCreate) -> ProductRead:
     names = [v.name for v in body.variants]
     if len(set(names)) != len(names):
         raise Conflict("two variants have the same name")
-    skus = [v.sku or f"{body.id}-{slug(v.name)}" for v in body.variants]
+    skus = [v.sku or _default_sku(body.id, v.name) for v in body.variants]
     _check_skus(session, skus)
     product = Product(
         id=body.id,
@@ -153,7 +158,7 @@ def add_variant(session: Session, product_id: str, body: VariantCreate) -> Varia
     product = _product(session, product_id)
     if any(v.name == body.name for v in product.variants):
         raise Conflict(f"product {product_id!r} already has a variant {body.name!r}")
-    sku = body.sku or f"{product_id}-{slug(body.name)}"
+    sku = body.sku or _default_sku(product_id, body.name)
     _check_skus(session, [sku])
     position = session.scalar(select(func.max(Variant.position)).where(Variant.product_id == product_id))
     variant = Variant(

@@ -208,6 +208,26 @@ def test_invalid_products_are_422(client: TestClient, staff: dict[str, str], cha
     assert response.status_code == 422, response.text
 
 
+def test_longest_names_fit_the_columns(client: TestClient, staff: dict[str, str]) -> None:
+    """Derived ids (category slug, default SKU) are cut to their columns, never a database error."""
+    body = _product(
+        id="p" * 128,
+        name="N" * 200,
+        category="İ" * 120,  # lower-cases to two characters each: a slug longer than its column
+        variants=[{"name": "V" * 120, "price_minor": 1, "currency": "EUR"}],
+    )
+    created = _create(client, staff, **body)
+    assert len(created["category"]) <= 64 and created["category_name"] == "İ" * 120
+    assert len(created["variants"][0]["sku"]) <= 200 and created["variants"][0]["sku"].startswith("p" * 128)
+    extra = {"name": "W" * 120, "price_minor": 1, "currency": "EUR"}
+    added = client.post(f"/api/admin/products/{body['id']}/variants", json=extra, headers=staff)
+    assert added.status_code == 201 and len(added.json()["sku"]) <= 200
+    assert (
+        client.post(f"/api/admin/products/{body['id']}/variants", json=extra, headers=staff).status_code
+        == 409
+    )
+
+
 def test_unknown_product_is_404(client: TestClient, staff: dict[str, str]) -> None:
     variant = {"name": "A", "price_minor": 1, "currency": "EUR"}
     assert (
