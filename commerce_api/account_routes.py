@@ -2,6 +2,7 @@
 
 # No `from __future__ import annotations`: FastAPI must see the router-local aliases at definition.
 
+import contextlib
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from commerce_api import accounts
+from commerce_api import accounts, carts
 from commerce_api.accounts import (
     AccountPolicy,
     EmailTaken,
@@ -17,6 +18,8 @@ from commerce_api.accounts import (
     InvalidRegistration,
     InvalidToken,
 )
+from commerce_api.cart_cache import CartCache
+from commerce_api.carts import CartForbidden, CartNotFound
 from commerce_api.rate_limit import RATE_LIMITED_RESPONSE, RateLimit
 from commerce_api.schemas import AccountRead, LoginRequest, RefreshRequest, RegisterRequest, TokenPair
 
@@ -32,7 +35,10 @@ def _unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
 
 
 def accounts_router(
-    sessions: sessionmaker[Session], policy: AccountPolicy, login_limit: RateLimit | None = None
+    sessions: sessionmaker[Session],
+    policy: AccountPolicy,
+    cart_cache: CartCache | None = None,
+    login_limit: RateLimit | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/api/accounts", tags=["accounts"])
     bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
@@ -65,11 +71,20 @@ def accounts_router(
         dependencies=[Depends(login_limit)] if login_limit else [],
     )
     def login(db: Db, body: LoginRequest) -> TokenPair:
-        """An access token (Bearer, minutes) and a refresh token (days) for an email and password."""
+        """An access token (Bearer, minutes) and a refresh token (days) for an email and password.
+
+        With a `cart_token`, that guest cart's items move into the account's cart; a token that is
+        unknown (e.g. merged already) or another account's never fails the login.
+        """
         try:
-            return accounts.login(db, policy, body.email, body.password)
+            account = accounts.authenticate(db, policy, body.email, body.password)
         except InvalidCredentials:
             raise _unauthorized(_BAD_CREDENTIALS) from None
+        pair = accounts.issue_tokens(db, policy, account.id)
+        if body.cart_token is not None:
+            with contextlib.suppress(CartNotFound, CartForbidden):
+                carts.merge_carts(db, body.cart_token, account.id, cache=cart_cache)
+        return pair
 
     @router.post("/refresh", response_model=TokenPair, responses=_UNAUTHORIZED)
     def refresh(db: Db, body: RefreshRequest) -> TokenPair:

@@ -199,6 +199,9 @@ def _reserve(
         )
     )
     session.execute(delete(CartItem).where(CartItem.cart_token == request.cart_token))
+    cart = session.get(Cart, request.cart_token)
+    assert cart is not None
+    cart.updated_at = now  # a newer version, so cached copies of the full cart are replaced
     return order
 
 

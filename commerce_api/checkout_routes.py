@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from commerce_api import accounts
 from commerce_api.accounts import AccountPolicy, InvalidToken
+from commerce_api.cart_cache import CartCache, NullCartCache
+from commerce_api.carts import get_cart
 from commerce_api.checkout import (
     CartMissing,
     CheckoutPolicy,
@@ -51,6 +53,7 @@ def checkout_router(
     provider: PaymentProvider,
     checkout_policy: CheckoutPolicy | None = None,
     currency: str = "EUR",
+    cart_cache: CartCache | None = None,
     checkout_limit: RateLimit | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/api")
@@ -73,6 +76,12 @@ def checkout_router(
             raise _unauthorized() from None
 
     AccountId = Annotated[int | None, Depends(optional_account)]
+    cache = cart_cache or NullCartCache()
+
+    def recache_cart(token: str, account_id: int | None) -> None:
+        """Checkout emptied the cart in the database: the cached copy must follow."""
+        with sessions() as db:
+            cache.put(get_cart(db, token, account_id))
 
     @router.get("/checkout/shipping-options", response_model=list[ShippingOptionRead], tags=["checkout"])
     def shipping_options() -> list[ShippingOptionRead]:
@@ -139,6 +148,8 @@ def checkout_router(
             raise HTTPException(422, str(exc)) from None
         except PaymentUnavailable as exc:
             raise HTTPException(502, f"payment provider unavailable; order {exc.order_id} is held") from None
+        if not result.replayed:
+            recache_cart(body.cart_token, account_id)
         headers = {"Idempotent-Replayed": "true"} if result.replayed else {}
         return JSONResponse(result.body, status_code=result.status_code, headers=headers)
 

@@ -14,7 +14,7 @@ from commerce_api.search import SearchQuery, SearchQueryError, search
 
 __all__ = ["commerce_router"]
 
-MAX_PRICE = 10**12  # minor units; far above any price, well inside a 64-bit integer
+MAX_PRICE = 2**31 - 1  # minor units: the price column is a 32-bit integer on PostgreSQL
 Price = Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="minor units, inclusive")]
 Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]

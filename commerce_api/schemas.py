@@ -110,6 +110,7 @@ class LoginRequest(_In):
     # No minimum here: a short password is a wrong one, answered like any other (401, not 422).
     email: str = Field(max_length=MAX_EMAIL)
     password: str = Field(max_length=MAX_PASSWORD)
+    cart_token: str | None = Field(None, min_length=1, max_length=64, description="a guest cart to merge")
 
 
 class RefreshRequest(_In):

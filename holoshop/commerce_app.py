@@ -20,6 +20,8 @@ from assets.catalog import build_catalog
 from commerce_api.account_routes import accounts_router
 from commerce_api.accounts import AccountPolicy, persistent_secret
 from commerce_api.admin_routes import admin_router
+from commerce_api.cart_cache import CartCache, make_cart_cache
+from commerce_api.cart_routes import carts_router
 from commerce_api.checkout import CheckoutPolicy, expire_lapsed
 from commerce_api.checkout_routes import checkout_router
 from commerce_api.db import database_url, make_engine, migrate, session_factory
@@ -66,18 +68,20 @@ def rate_limits(settings: Settings) -> RateLimits:
 
 
 def commerce_routers(
-    settings: Settings, sessions: sessionmaker[Session], limits: RateLimits
+    settings: Settings, sessions: sessionmaker[Session], cart_cache: CartCache, limits: RateLimits
 ) -> list[APIRouter]:
-    """Every router of the shop's API, wired to one database, the configured provider and limits."""
+    """Every router of the shop's API, wired to one database, one cart cache, the provider and limits."""
     policy = account_policy(settings)
     return [
         commerce_router(sessions),
-        accounts_router(sessions, policy, login_limit=limits.login),
+        accounts_router(sessions, policy, cart_cache, login_limit=limits.login),
+        carts_router(sessions, policy, cart_cache),
         checkout_router(
             sessions,
             policy,
             payment_provider(settings),
             CheckoutPolicy(reservation=timedelta(minutes=settings.reservation_minutes)),
+            cart_cache=cart_cache,
             checkout_limit=limits.checkout,
         ),
         admin_router(sessions, policy),
@@ -134,7 +138,8 @@ def create_commerce_app(settings: Settings) -> FastAPI:
         summary="The shop behind the showroom: catalog, search, accounts, carts, checkout, orders.",
         lifespan=lifespan,
     )
-    for router in commerce_routers(settings, sessions, limits):
+    cart_cache = make_cart_cache(settings.redis_url)
+    for router in commerce_routers(settings, sessions, cart_cache, limits):
         app.include_router(router)
     add_browser_security(app, settings.cors_origins)
 

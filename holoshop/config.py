@@ -67,8 +67,9 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(
         30.0, gt=0, le=3600, description="how often lapsed reservations are released"
     )
-    # Shared state across replicas (rate-limit counters; later carts and events). None: in-process.
-    redis_url: str | None = Field(None, description="e.g. redis://redis:6379/0")
+    redis_url: str | None = Field(
+        None, description="Redis URL for the carts' fast path and rate limits; unset: in-process"
+    )
     login_rate_limit: str = Field(
         "10/minute", pattern=RATE_PATTERN, description="login attempts per client address and email"
     )

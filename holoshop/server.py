@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from assets.environment import load_environment
 from assets.product import Product
+from commerce_api.cart_cache import make_cart_cache
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.seed import seed_catalog
 from holoshop.catalog_loading import load_catalog
@@ -127,7 +128,8 @@ def create_app(settings: Settings) -> FastAPI:
         return state.node
 
     app.include_router(signaling_router(ready_node))
-    for router in commerce_routers(settings, sessions, limits):
+    cart_cache = make_cart_cache(settings.redis_url)
+    for router in commerce_routers(settings, sessions, cart_cache, limits):
         app.include_router(router)
     add_browser_security(app, settings.cors_origins)
 

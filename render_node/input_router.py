@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from render_node.messages import InputMessage, KeyMessage, PointerMessage, TextMessage
+from render_node.messages import CommandMessage, InputMessage, KeyMessage, PointerMessage, TextMessage
 from scenes.actions import (
     Action,
     Back,
@@ -16,18 +17,39 @@ from scenes.actions import (
     Inspect,
     NextVariant,
     Orbit,
+    SelectVariant,
     Zoom,
 )
 from scenes.graph import Mode
 
-__all__ = ["InputRouter", "Picker"]
+__all__ = ["HOLD_TO_ADD_S", "AddToCart", "InputRouter", "Picker", "Routed"]
 
 Picker = Callable[[float, float], str | None]
+
+
+@dataclass(frozen=True)
+class AddToCart:
+    """Add the focused product's current colourway to the session's cart.
+
+    A session command, not a showroom action: carts are the shop's, and scenes knows nothing of
+    them. The session resolves "focused" and "current" after the actions routed before it.
+    """
+
+
+Routed = Action | AddToCart
 
 CLICK_SLOP = 0.012  # a press that moves less than this (fraction of the picture) is a click
 SWIPE_DISTANCE = 0.12  # a browse-mode drag this far across the picture changes product
 KEY_ORBIT = math.radians(30.0)
 KEY_ZOOM = 1.25
+HOLD_TO_ADD_S = 0.6  # Enter held this long on an inspected product adds it to the cart
+
+
+@dataclass
+class _EnterHold:
+    started: float
+    variant_before: int | None  # the colourway the press moved away from, which a hold adds
+    fired: bool = False
 
 
 @dataclass
@@ -45,22 +67,46 @@ class InputRouter:
 
     Keys work like a TV remote: in browse, left/right change product, up/down change colourway,
     Enter inspects; in inspect, left/right turn the product, up/down zoom, Enter changes
-    colourway, Back returns.
+    colourway, Back returns. Enter held (the page marks auto-repeated keydowns `repeat`) for
+    HOLD_TO_ADD_S on an inspected product adds it to the cart: the press has already changed the
+    colourway by then, so the hold puts back the one the viewer was looking at and adds that.
     """
 
-    def __init__(self, pick: Picker) -> None:
+    def __init__(self, pick: Picker, clock: Callable[[], float] = time.monotonic) -> None:
         self._pick = pick
+        self._clock = clock
         self._presses: dict[int, _Press] = {}
         self._pinch: float | None = None
+        self._hold: _EnterHold | None = None
 
-    def handle(self, message: InputMessage, mode: Mode, focused: str | None) -> list[Action]:
+    def handle(
+        self, message: InputMessage, mode: Mode, focused: str | None, variant: int | None = None
+    ) -> list[Routed]:
         if isinstance(message, KeyMessage):
-            return self._key(message.key, mode)
+            if message.key == "Enter":
+                return self._enter(message.repeat, mode, variant)
+            self._hold = None  # another key ends a hold
+            return list(self._key(message.key, mode))
         if isinstance(message, PointerMessage):
-            return self._pointer(message, mode, focused)
+            return list(self._pointer(message, mode, focused))
+        if isinstance(message, CommandMessage):
+            return [AddToCart()]  # the only command so far
         if isinstance(message, TextMessage):
             return []  # the assistant (issue 6) will take typed queries
-        return []
+        return []  # cart tokens are the session's business, not the showroom's
+
+    def _enter(self, repeat: bool, mode: Mode, variant: int | None) -> list[Routed]:
+        if not repeat:
+            self._hold = _EnterHold(self._clock(), variant) if mode is Mode.INSPECT else None
+            return list(self._key("Enter", mode))
+        hold = self._hold
+        if hold is None or hold.fired or mode is not Mode.INSPECT:
+            return []  # a held Enter never cycles colourways nor inspects again
+        if self._clock() - hold.started < HOLD_TO_ADD_S:
+            return []
+        hold.fired = True
+        undo: list[Routed] = [] if hold.variant_before is None else [SelectVariant(hold.variant_before)]
+        return [*undo, AddToCart()]
 
     @staticmethod
     def _key(key: str, mode: Mode) -> list[Action]:

@@ -7,7 +7,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 __all__ = [
+    "CART_TOKEN_PATTERN",
     "MAX_MESSAGE_BYTES",
+    "CartMessage",
+    "CartNotice",
+    "CommandMessage",
+    "ErrorCode",
+    "ErrorMessage",
     "InputMessage",
     "KeyMessage",
     "PointerMessage",
@@ -18,6 +24,7 @@ __all__ = [
 ]
 
 MAX_MESSAGE_BYTES = 1024
+CART_TOKEN_PATTERN = r"^[A-Za-z0-9_-]+$"  # urlsafe base64, as the shop makes them
 
 
 class _Message(BaseModel):
@@ -29,6 +36,7 @@ class KeyMessage(_Message):
 
     type: Literal["key"]
     key: Literal["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Enter", "Back"]
+    repeat: bool = Field(False, description="the key is held (KeyboardEvent.repeat): Enter held adds to cart")
 
 
 class PointerMessage(_Message):
@@ -49,7 +57,23 @@ class TextMessage(_Message):
     text: str = Field(min_length=1, max_length=500)
 
 
-InputMessage = Annotated[KeyMessage | PointerMessage | TextMessage, Field(discriminator="type")]
+class CartMessage(_Message):
+    """The viewer's cart, by its token (the shop's capability); the page sends it when the channel opens."""
+
+    type: Literal["cart"]
+    token: str = Field(min_length=1, max_length=64, pattern=CART_TOKEN_PATTERN)
+
+
+class CommandMessage(_Message):
+    """A named request from an overlay button rather than a key."""
+
+    type: Literal["command"]
+    name: Literal["add_to_cart"]
+
+
+InputMessage = Annotated[
+    KeyMessage | PointerMessage | TextMessage | CartMessage | CommandMessage, Field(discriminator="type")
+]
 _INPUT = TypeAdapter(InputMessage)
 
 
@@ -71,6 +95,32 @@ class StateMessage(_Message):
     cart_count: int = 0
     variant: int | None = None
     product: ProductInfo | None = None
+
+
+class CartNotice(_Message):
+    """The session's cart changed hands or contents: every viewer of a session shares its cart.
+
+    `token` lets a co-browsing viewer's page show and check out the shared cart; `message` is a
+    line to show ("Added Runner, red"), absent when there is nothing to say.
+    """
+
+    type: Literal["cart"] = "cart"
+    v: Literal[1] = 1
+    token: str
+    count: int = Field(ge=0)
+    message: str | None = None
+
+
+ErrorCode = Literal["no_cart", "no_product", "unknown_product", "out_of_stock", "unavailable", "busy"]
+
+
+class ErrorMessage(_Message):
+    """A request that could not be done, with a short reason fit to show as it is ("Only 2 left")."""
+
+    type: Literal["error"] = "error"
+    v: Literal[1] = 1
+    code: ErrorCode
+    message: str
 
 
 def parse_input(raw: str | bytes) -> InputMessage:

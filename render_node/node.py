@@ -27,6 +27,7 @@ from aiortc.exceptions import OperationError
 from aiortc.sdp import SessionDescription
 
 from assets.product import Product
+from render_node.cart_port import CartPort, InMemoryCarts
 from render_node.encoder import Codec
 from render_node.gl_context import create_context
 from render_node.ibl import PreparedEnvironment
@@ -63,12 +64,15 @@ class RenderNode:
         environment: PreparedEnvironment,
         config: NodeConfig,
         metrics: StreamMetrics | None = None,
+        cart: CartPort | None = None,
     ) -> None:
+        """`cart` reaches the shop's carts; without one, carts live in this node's memory only."""
         self.products = products
         self.layout = layout
         self.environment = environment
         self.config = config
         self.metrics = metrics or StreamMetrics()
+        self.cart: CartPort = cart or InMemoryCarts(known_products=frozenset(p.id for p in products))
         self.sessions: dict[str, Session] = {}
         self._peers: dict[str, tuple[RTCPeerConnection, Viewer, Session]] = {}
         self._spare: asyncio.Task[tuple[RenderThread, Renderer]] | None = None
@@ -167,7 +171,7 @@ class RenderNode:
         )
         thread, renderer = await self._take_renderer((settings.width, settings.height))
         session = Session(
-            uuid.uuid4().hex, self.products, self.layout, settings, thread, renderer, self.metrics
+            uuid.uuid4().hex, self.products, self.layout, settings, thread, renderer, self.metrics, self.cart
         )
         self.sessions[session.id] = session
         self.metrics.sessions.set(len(self.sessions))

@@ -22,19 +22,29 @@ import av
 from aiortc import RTCDataChannel
 
 from assets.product import Product
+from render_node.cart_port import CartPort, InMemoryCarts
 from render_node.encoder import Codec, EncoderSettings, VideoEncoder
 from render_node.fanout import ViewerTrack
 from render_node.frame_clock import FrameClock
-from render_node.input_router import InputRouter
-from render_node.messages import ProductInfo, StateMessage, parse_input
+from render_node.input_router import AddToCart, InputRouter
+from render_node.messages import (
+    CartMessage,
+    CartNotice,
+    ErrorMessage,
+    ProductInfo,
+    StateMessage,
+    parse_input,
+)
 from render_node.metrics import StreamMetrics
 from render_node.render_thread import RenderThread
 from render_node.renderer import Renderer
+from render_node.session_cart import SessionCart
 from render_node.showroom_content import showroom_for
 from scenes.actions import Action
 from scenes.graph import FrameScene
 from scenes.layout import Layout
 from scenes.picking import pick_product
+from scenes.showroom import StateSnapshot
 
 __all__ = ["Session", "StreamSettings", "Viewer"]
 
@@ -57,6 +67,7 @@ class StreamSettings:
 @dataclass(frozen=True)
 class _Step:
     changed: bool
+    snapshot: StateSnapshot
     scene: FrameScene
     frame: av.VideoFrame | None
     update_s: float
@@ -79,6 +90,7 @@ class Session:
         thread: RenderThread,
         renderer: Renderer,
         metrics: StreamMetrics,
+        cart: CartPort | None = None,
     ) -> None:
         self.id = session_id
         self.settings = settings
@@ -90,6 +102,8 @@ class Session:
         self._scene: FrameScene = self._showroom.frame()
         self._router = InputRouter(self._pick)
         self._pending: list[Action] = []
+        self._pending_adds: list[str | None] = []  # viewer ids asking to add, resolved after `_pending`
+        self.cart = SessionCart(cart or InMemoryCarts(), lambda _: self._broadcast_state(), self._reply)
         self._fps_window = (time.monotonic(), 0)
         self._thread = thread
         self._renderer = renderer
@@ -122,6 +136,7 @@ class Session:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.cart.close()
         for viewer in list(self.viewers):
             self.remove_viewer(viewer)
         await self._thread.run(self._renderer.release)
@@ -174,11 +189,11 @@ class Session:
 
     def attach_channel(self, viewer: Viewer, channel: RTCDataChannel) -> None:
         viewer.channel = channel
-        channel.on("message", lambda message: self.handle_input(message))
-        self._send_state(viewer, self._state_message())
+        channel.on("message", lambda message: self.handle_input(message, viewer))
+        self._send(viewer, self._state_message())
 
     # -- input and state ---------------------------------------------------------------------
-    def handle_input(self, raw: str | bytes) -> bool:
+    def handle_input(self, raw: str | bytes, viewer: Viewer | None = None) -> bool:
         """Validate one data-channel message and queue its actions; junk is counted, never fatal."""
         try:
             message = parse_input(raw)
@@ -187,12 +202,30 @@ class Session:
             log.debug("session %s: dropped input: %s", self.id, exc)
             return False
         self.metrics.input_messages.labels("accepted").inc()
+        viewer_id = viewer.id if viewer is not None else None
+        if isinstance(message, CartMessage):
+            self.cart.set_token(message.token, viewer_id)
+            return True
         snap = self._showroom.snapshot()
-        actions = self._router.handle(message, snap.mode, snap.focused)
-        if actions:
-            self._pending.extend(actions)
+        routed = self._router.handle(message, snap.mode, snap.focused, snap.variant)
+        for item in routed:
+            if isinstance(item, AddToCart):
+                self._pending_adds.append(viewer_id)
+            else:
+                self._pending.append(item)
+        if routed:
             self._input_arrived.set()  # draw it now rather than at the next tick
         return True
+
+    def _add_focused(self, snap: StateSnapshot, viewer_id: str | None) -> None:
+        """Add what the viewer saw once its earlier input was applied: the step's snapshot."""
+        product = self.products.get(snap.focused) if snap.focused else None
+        variant = snap.variant or 0
+        label = ""
+        if product is not None:
+            named = product.variants[variant] if variant < len(product.variants) else None
+            label = f"{product.name}, {named}" if named else product.name
+        self.cart.add(product.id if product else None, variant, label, viewer_id)
 
     def _pick(self, x: float, y: float) -> str | None:
         aspect = self.settings.width / self.settings.height
@@ -212,17 +245,28 @@ class Session:
             if product
             else None
         )
-        return StateMessage(focused=snap.focused, mode=snap.mode.value, variant=snap.variant, product=info)
+        return StateMessage(
+            focused=snap.focused,
+            mode=snap.mode.value,
+            cart_count=self.cart.count,
+            variant=snap.variant,
+            product=info,
+        )
 
     @staticmethod
-    def _send_state(viewer: Viewer, message: StateMessage) -> None:
+    def _send(viewer: Viewer, message: StateMessage | CartNotice | ErrorMessage) -> None:
         if viewer.channel is not None and viewer.channel.readyState == "open":
             viewer.channel.send(message.model_dump_json())
 
     def _broadcast_state(self) -> None:
         message = self._state_message()
         for viewer in self.viewers:
-            self._send_state(viewer, message)
+            self._send(viewer, message)
+
+    def _reply(self, viewer_id: str | None, message: CartNotice | ErrorMessage) -> None:
+        for viewer in self.viewers:
+            if viewer_id is None or viewer.id == viewer_id:
+                self._send(viewer, message)
 
     # -- the two loops -----------------------------------------------------------------------
     async def _render_loop(self) -> None:
@@ -236,6 +280,7 @@ class Session:
             started = scheduled if started is None else started
             dt, last = (0.0 if last is None else scheduled - last), scheduled
             actions, self._pending = self._pending, []
+            adds, self._pending_adds = self._pending_adds, []
             # Nobody watching: keep the state moving, spend no pixels. The encoder still holding
             # the last frame: a new render would only replace it and, on a CPU renderer, take
             # cycles from that very encoder, so this tick is dropped.
@@ -248,6 +293,8 @@ class Session:
             self.metrics.stage_seconds.labels("update").observe(step.update_s)
             if step.changed:
                 self._broadcast_state()
+            for viewer_id in adds:
+                self._add_focused(step.snapshot, viewer_id)
             if step.frame is None:
                 continue
             self.frames_rendered += 1
@@ -267,13 +314,14 @@ class Session:
         """On the GL thread: advance the showroom, then draw, read back and wrap a copy for the encoder."""
         started = time.perf_counter()
         changed = self._showroom.update(dt, actions)
+        snapshot = self._showroom.snapshot()
         scene = self._showroom.frame()
         update_s = time.perf_counter() - started
         if not draw:
-            return _Step(changed, scene, None, update_s)
+            return _Step(changed, snapshot, scene, None, update_s)
         frame = av.VideoFrame.from_ndarray(self._renderer.render(scene), format="rgba")
         frame.pts = pts
-        return _Step(changed, scene, frame, update_s)
+        return _Step(changed, snapshot, scene, frame, update_s)
 
     @staticmethod
     def _repeat(encoder: VideoEncoder, frame: av.VideoFrame) -> list[av.Packet[Any]]:

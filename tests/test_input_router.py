@@ -7,8 +7,22 @@ from typing import Literal
 
 import pytest
 
-from render_node.input_router import CLICK_SLOP, SWIPE_DISTANCE, InputRouter
-from render_node.messages import KeyMessage, PointerMessage, TextMessage, parse_input
+from render_node.input_router import (
+    CLICK_SLOP,
+    HOLD_TO_ADD_S,
+    SWIPE_DISTANCE,
+    AddToCart,
+    InputRouter,
+    Routed,
+)
+from render_node.messages import (
+    CartMessage,
+    CommandMessage,
+    KeyMessage,
+    PointerMessage,
+    TextMessage,
+    parse_input,
+)
 from scenes import (
     Back,
     FocusNext,
@@ -19,6 +33,7 @@ from scenes import (
     NextVariant,
     Orbit,
     ProductSlot,
+    SelectVariant,
     Showroom,
     Zoom,
     default_layout,
@@ -44,23 +59,33 @@ class FakePicker:
         return "left" if x < 1 / 3 else "middle" if x < 2 / 3 else "right"
 
 
-def key(name: KeyName) -> KeyMessage:
-    return KeyMessage(type="key", key=name)
+def key(name: KeyName, *, repeat: bool = False) -> KeyMessage:
+    return KeyMessage(type="key", key=name, repeat=repeat)
 
 
 def ptr(action: PointerAction, x: float, y: float, *, id: int = 0, dy: float = 0.0) -> PointerMessage:
     return PointerMessage(type="pointer", action=action, x=x, y=y, dy=dy, id=id)
 
 
-def make() -> tuple[InputRouter, FakePicker]:
+class Clock:
+    """Time that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make(clock: Clock | None = None) -> tuple[InputRouter, FakePicker]:
     picker = FakePicker()
-    return InputRouter(picker), picker
+    return InputRouter(picker, clock or Clock()), picker
 
 
 def feed(
     router: InputRouter, messages: list[PointerMessage], mode: Mode, focused: str | None
-) -> list[Action]:
-    actions: list[Action] = []
+) -> list[Routed]:
+    actions: list[Routed] = []
     for message in messages:
         actions.extend(router.handle(message, mode, focused))
     return actions
@@ -115,6 +140,93 @@ def test_text_gives_no_action() -> None:
     assert router.handle(TextMessage(type="text", text="red shoes"), BROWSE, "middle") == []
     assert router.handle(TextMessage(type="text", text="bigger"), INSPECT, "middle") == []
     assert picker.calls == []
+
+
+# -- the cart ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [BROWSE, INSPECT])
+def test_the_add_to_cart_command_adds_in_either_mode(mode: Mode) -> None:
+    router, picker = make()
+    assert router.handle(CommandMessage(type="command", name="add_to_cart"), mode, "middle") == [AddToCart()]
+    assert picker.calls == []
+
+
+def test_a_cart_token_is_no_showroom_action() -> None:
+    router, _ = make()
+    assert router.handle(CartMessage(type="cart", token="abc"), BROWSE, "middle") == []
+
+
+def hold_enter(router: InputRouter, clock: Clock, seconds: float) -> list[Routed]:
+    """OK held on an inspected product showing colourway 1: a press, then (as a keyboard or a
+    remote does) auto-repeats every 50 ms after a 500 ms delay; the press showed colourway 2."""
+    routed = router.handle(key("Enter"), INSPECT, "middle", 1)
+    t = 0.5
+    while t <= seconds + 1e-9:
+        clock.now += 0.05 if t > 0.5 else 0.5
+        routed += router.handle(key("Enter", repeat=True), INSPECT, "middle", 2)
+        t += 0.05
+    return routed
+
+
+def test_enter_held_on_an_inspected_product_adds_the_colourway_it_showed_once() -> None:
+    clock = Clock()
+    router, _ = make(clock)
+    routed = hold_enter(router, clock, 2.0)
+    # The press changed the colourway at once; the hold puts back the one the viewer looked at.
+    assert routed == [NextVariant(), SelectVariant(1), AddToCart()]
+
+
+def test_enter_held_not_long_enough_only_changes_colourway() -> None:
+    clock = Clock()
+    router, _ = make(clock)
+    assert hold_enter(router, clock, HOLD_TO_ADD_S - 0.1) == [NextVariant()]
+
+
+def test_enter_repeats_after_the_threshold_fire_exactly_at_it() -> None:
+    clock = Clock()
+    router, _ = make(clock)
+    assert router.handle(key("Enter"), INSPECT, "middle", None) == [NextVariant()]
+    clock.now += HOLD_TO_ADD_S - 0.01
+    assert router.handle(key("Enter", repeat=True), INSPECT, "middle", 0) == []
+    clock.now += 0.01
+    assert router.handle(key("Enter", repeat=True), INSPECT, "middle", 0) == [AddToCart()]  # no variants
+    clock.now += 0.05
+    assert router.handle(key("Enter", repeat=True), INSPECT, "middle", 0) == []
+
+
+def test_enter_held_in_browse_inspects_once_and_never_adds() -> None:
+    clock = Clock()
+    router, _ = make(clock)
+    assert router.handle(key("Enter"), BROWSE, "middle") == [Inspect()]
+    for _ in range(30):  # the product is inspected now, but the hold began in browse
+        clock.now += 0.05
+        assert router.handle(key("Enter", repeat=True), INSPECT, "middle", 0) == []
+
+
+def test_another_key_ends_an_enter_hold() -> None:
+    clock = Clock()
+    router, _ = make(clock)
+    router.handle(key("Enter"), INSPECT, "middle", 0)
+    router.handle(key("ArrowUp"), INSPECT, "middle", 1)
+    clock.now += 1.0
+    assert router.handle(key("Enter", repeat=True), INSPECT, "middle", 1) == []
+
+
+def test_a_new_press_starts_a_new_hold() -> None:
+    clock = Clock()
+    router, _ = make(clock)
+    assert hold_enter(router, clock, 1.0)[-1] == AddToCart()
+    assert hold_enter(router, clock, 1.0) == [NextVariant(), SelectVariant(1), AddToCart()]
+
+
+def test_repeated_enter_without_the_repeat_flag_still_cycles_colourways() -> None:
+    """Older pages send every keydown unmarked: each is a press, as before."""
+    clock = Clock()
+    router, _ = make(clock)
+    for _ in range(5):
+        clock.now += 0.2
+        assert router.handle(key("Enter"), INSPECT, "middle", 0) == [NextVariant()]
 
 
 # -- clicks --------------------------------------------------------------------------------------
@@ -292,9 +404,17 @@ def test_wheel_does_not_need_or_disturb_a_press() -> None:
 SLOTS = [ProductSlot("chair", 0, 0.9), ProductSlot("shoe", 3, 0.4), ProductSlot("lamp", 2, 1.0)]
 
 
-def drive(showroom: Showroom, router: InputRouter, raw: str) -> None:
+def scene_actions(routed: list[Routed]) -> list[Action]:
+    return [a for a in routed if not isinstance(a, AddToCart)]
+
+
+def drive(showroom: Showroom, router: InputRouter, raw: str) -> list[tuple[str | None, int | None]]:
+    """Like a session: apply the showroom actions, then resolve adds against the new snapshot."""
     snap = showroom.snapshot()
-    showroom.update(0.1, router.handle(parse_input(raw), snap.mode, snap.focused))
+    routed = router.handle(parse_input(raw), snap.mode, snap.focused, snap.variant)
+    showroom.update(0.1, scene_actions(routed))
+    after = showroom.snapshot()
+    return [(after.focused, after.variant) for a in routed if isinstance(a, AddToCart)]
 
 
 def test_right_then_enter_inspects_the_second_product() -> None:
@@ -310,6 +430,31 @@ def test_right_then_enter_inspects_the_second_product() -> None:
     assert (showroom.mode, showroom.focused_id) == (BROWSE, "shoe")
 
 
+def test_enter_held_on_the_inspected_shoe_adds_the_colourway_shown_before_the_press() -> None:
+    showroom = Showroom(default_layout(), SLOTS)
+    clock = Clock()
+    router, _ = make(clock)
+    for name in ("ArrowRight", "Enter", "Enter"):  # inspect the shoe, colourway 1
+        assert drive(showroom, router, json.dumps({"type": "key", "key": name})) == []
+    assert showroom.snapshot().variant == 1
+    assert drive(showroom, router, json.dumps({"type": "key", "key": "Enter"})) == []
+    assert showroom.snapshot().variant == 2  # the press shows the next colourway at once...
+    added = []
+    for _ in range(10):
+        clock.now += 0.1
+        added += drive(showroom, router, json.dumps({"type": "key", "key": "Enter", "repeat": True}))
+    assert added == [("shoe", 1)]  # ...and the hold adds (and shows again) the one before it
+    assert showroom.snapshot().variant == 1
+
+
+def test_the_add_command_in_browse_adds_the_focused_products_colourway() -> None:
+    showroom = Showroom(default_layout(), SLOTS)
+    router, _ = make()
+    drive(showroom, router, json.dumps({"type": "key", "key": "ArrowLeft"}))
+    drive(showroom, router, json.dumps({"type": "key", "key": "ArrowUp"}))
+    assert drive(showroom, router, json.dumps({"type": "command", "name": "add_to_cart"})) == [("lamp", 1)]
+
+
 def test_tap_on_the_centre_with_the_real_picker_inspects_the_focused_product() -> None:
     layout = default_layout()
     showroom = Showroom(layout, SLOTS)
@@ -323,5 +468,5 @@ def test_tap_on_the_centre_with_the_real_picker_inspects_the_focused_product() -
     router = InputRouter(picker)
     for message in click(0.5, 0.55):
         snap = showroom.snapshot()
-        showroom.update(0.1, router.handle(message, snap.mode, snap.focused))
+        showroom.update(0.1, scene_actions(router.handle(message, snap.mode, snap.focused)))
     assert (showroom.mode, showroom.focused_id) == (INSPECT, "shoe")

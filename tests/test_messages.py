@@ -10,6 +10,10 @@ import pytest
 
 from render_node.messages import (
     MAX_MESSAGE_BYTES,
+    CartMessage,
+    CartNotice,
+    CommandMessage,
+    ErrorMessage,
     KeyMessage,
     PointerMessage,
     ProductInfo,
@@ -190,7 +194,7 @@ def test_pointer_id_out_of_range_or_fractional_is_rejected(pointer_id: float) ->
 @pytest.mark.parametrize(
     ("message", "where"),
     [
-        ({"type": "key", "key": "Enter", "repeat": True}, "key.repeat"),
+        ({"type": "key", "key": "Enter", "shift": True}, "key.shift"),
         ({"type": "pointer", "action": "up", "x": 0, "y": 0, "pressure": 0.5}, "pointer.pressure"),
         ({"type": "text", "text": "hi", "lang": "en"}, "text.lang"),
     ],
@@ -309,3 +313,71 @@ def test_state_message_defaults_for_an_empty_showroom() -> None:
 def test_state_message_rejects_an_unknown_mode() -> None:
     with pytest.raises(ValueError):
         StateMessage(focused=None, mode="fly")
+
+
+# -- the cart ------------------------------------------------------------------------------------
+
+
+def test_key_repeat_flag_defaults_to_false_and_is_kept() -> None:
+    assert parse_input(encode({"type": "key", "key": "Enter"})) == KeyMessage(type="key", key="Enter")
+    held = parse_input(encode({"type": "key", "key": "Enter", "repeat": True}))
+    assert isinstance(held, KeyMessage) and held.repeat is True
+
+
+@pytest.mark.parametrize("token", ["a", "Zx-_09", "A" * 64, "k3Yq2bXc7_vLw0-9RtUo5mNpA1sDfGhJkLzXcVbNm8Q"])
+def test_cart_token_of_urlsafe_characters_parses(token: str) -> None:
+    assert parse_input(encode({"type": "cart", "token": token})) == CartMessage(type="cart", token=token)
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("", "at least 1 character"),
+        ("A" * 65, "at most 64 characters"),
+        ("a b", "should match pattern"),
+        ("tok/en", "should match pattern"),
+        ("tok+en=", "should match pattern"),
+        ("<script>", "should match pattern"),
+        (42, "valid string"),
+    ],
+)
+def test_cart_token_that_is_empty_long_or_not_urlsafe_is_rejected(token: object, reason: str) -> None:
+    text = rejection(encode({"type": "cart", "token": token}))
+    assert text.startswith("invalid input at cart.token:")
+    assert reason in text
+
+
+def test_cart_message_without_a_token_or_with_extras_is_rejected() -> None:
+    assert rejection(encode({"type": "cart"})).startswith("invalid input at cart.token: Field required")
+    assert rejection(encode({"type": "cart", "token": "abc", "account": 1})) == (
+        "invalid input at cart.account: Extra inputs are not permitted"
+    )
+
+
+def test_the_add_to_cart_command_parses_and_unknown_commands_are_rejected() -> None:
+    raw = encode({"type": "command", "name": "add_to_cart"})
+    assert parse_input(raw) == CommandMessage(type="command", name="add_to_cart")
+    assert rejection(encode({"type": "command", "name": "checkout"})).startswith(
+        "invalid input at command.name:"
+    )
+    assert rejection(encode({"type": "command"})).startswith("invalid input at command.name: Field required")
+
+
+def test_cart_notice_and_error_serialise_with_type_and_version() -> None:
+    notice = CartNotice(token="abc", count=3, message="Added Runner, red")
+    assert json.loads(notice.model_dump_json()) == {
+        "type": "cart",
+        "v": 1,
+        "token": "abc",
+        "count": 3,
+        "message": "Added Runner, red",
+    }
+    error = ErrorMessage(code="out_of_stock", message="Only 2 left")
+    assert json.loads(error.model_dump_json()) == {
+        "type": "error",
+        "v": 1,
+        "code": "out_of_stock",
+        "message": "Only 2 left",
+    }
+    with pytest.raises(ValueError):
+        ErrorMessage(code="teapot", message="?")

@@ -2,6 +2,7 @@
 import { connect } from "/static/connection.js";
 import { bindInput } from "/static/input.js";
 import { showState } from "/static/overlay.js";
+import { bindCart, ensureToken, ownToken, onMessage as cartMessage } from "/static/cart.js";
 
 const video = document.getElementById("video");
 const status = document.getElementById("status");
@@ -9,6 +10,7 @@ const params = new URLSearchParams(location.search);
 let joinId = params.get("session");  // a shared co-browsing link says which session to join
 let link = null;
 let retries = 0;
+const cartToken = ensureToken();  // fetched once while the stream connects
 
 function setStatus(text, kind) {
   status.textContent = text;
@@ -29,10 +31,13 @@ async function start() {
       width: Number(params.get("width")) || undefined,
       height: Number(params.get("height")) || undefined,
       codec: params.get("codec") || undefined,
-      onMessage: (message) => { if (message.type === "state") showState(message); },
+      onMessage: (message) => { if (message.type === "state") showState(message); cartMessage(message); },
       onClosed: (reason) => { link = null; retry(reason); },
     });
     sessionStorage.setItem("holoshop-session", link.sessionId);
+    const channel = link.channel;
+    const tell = async () => { await cartToken; send({ type: "cart", token: ownToken() }); };  // the session's cart
+    if (channel.readyState === "open") tell(); else channel.addEventListener("open", tell, { once: true });
     joinId = null;  // reconnections rejoin the session we are in
     retries = 0;
     setStatus("Live", "ok");
@@ -55,4 +60,6 @@ function retry(reason) {
 }
 
 bindInput(video, send);
+bindCart(send);
+document.addEventListener("holoshop-cart-token", (event) => send({ type: "cart", token: event.detail }));
 start();

@@ -14,9 +14,10 @@ function pictureRect(video) {
 export function bindInput(video, send) {
   document.addEventListener("keydown", (event) => {
     const key = KEYS[event.key];
-    if (!key) return;
+    if (!key || (event.target.closest && event.target.closest("[data-ui]"))) return;  // the cart's controls
     event.preventDefault();
-    send({ type: "key", key });
+    // Auto-repeats say so: the server adds to the cart when OK is held on an inspected product.
+    send(event.repeat ? { type: "key", key, repeat: true } : { type: "key", key });
   });
   const pointer = (action) => (event) => {
     const r = pictureRect(video);

@@ -1,0 +1,48 @@
+"""The thin client's files without a browser: each JS module parses, what it looks up exists in the
+page, its imports resolve, and the page stays small (a TV on a slow link loads all of it)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+STATIC = Path(__file__).resolve().parent.parent / "signaling" / "static"
+MODULES = sorted(STATIC.glob("*.js"))
+PAGE_BUDGET_BYTES = 40_000  # every file of the page, uncompressed
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_each_module_parses_as_an_es_module(module: Path, tmp_path: Path) -> None:
+    copy = tmp_path / f"{module.stem}.mjs"  # .mjs: parsed as a module whatever node's defaults
+    copy.write_text(module.read_text(encoding="utf-8"), encoding="utf-8")
+    result = subprocess.run(["node", "--check", str(copy)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_element_the_scripts_look_up_is_in_the_page() -> None:
+    page_ids = set(re.findall(r'\bid="([^"]+)"', (STATIC / "index.html").read_text(encoding="utf-8")))
+    wanted = {
+        (module.name, name)
+        for module in MODULES
+        for name in re.findall(
+            r'(?:getElementById|\$|field)\("([^"]+)"\)', module.read_text(encoding="utf-8")
+        )
+    }
+    assert wanted, "no look-ups found: the pattern is stale"
+    assert sorted(w for w in wanted if w[1] not in page_ids) == []
+
+
+def test_module_imports_resolve_to_files_here() -> None:
+    for module in MODULES:
+        for target in re.findall(r'from "/static/([^"]+)"', module.read_text(encoding="utf-8")):
+            assert (STATIC / target).is_file(), f"{module.name} imports missing {target}"
+
+
+def test_the_page_stays_small() -> None:
+    total = sum(p.stat().st_size for p in STATIC.iterdir() if p.is_file())
+    assert total < PAGE_BUDGET_BYTES, total
