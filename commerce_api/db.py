@@ -15,10 +15,11 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["DEFAULT_SQLITE_PATH", "database_url", "make_engine", "migrate", "session_factory"]
+__all__ = ["DEFAULT_SQLITE_PATH", "POOL_SIZE", "database_url", "make_engine", "migrate", "session_factory"]
 
 DEFAULT_SQLITE_PATH = Path(".holoshop/shop.db")
 _MIGRATIONS = Path(__file__).parent / "migrations"
+POOL_SIZE = 40
 
 
 def database_url(url: str | None, default_path: Path = DEFAULT_SQLITE_PATH) -> str:
@@ -44,7 +45,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # As many pooled connections as FastAPI's worker threads may use at once (40): a smaller pool
+    # opens and closes an overflow connection (a PostgreSQL backend fork) per request under load.
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

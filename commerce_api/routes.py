@@ -1,11 +1,8 @@
 """The catalog and search API under /api: validation and status codes here, the logic in services."""
 
-# No `from __future__ import annotations`: FastAPI must see the router-local `Db` alias at definition.
-
-from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from sqlalchemy.orm import Session, sessionmaker
 
 from commerce_api.catalog import ProductNotFound, get_product, list_products
@@ -20,19 +17,18 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 
 
-def commerce_router(sessions: sessionmaker[Session]) -> APIRouter:
+def commerce_router(sessions: sessionmaker[Session], *, thumbnail_url: str | None = None) -> APIRouter:
+    """`thumbnail_url`: a template with `{id}` and `{index}` for products' thumbnails, or None."""
     router = APIRouter(prefix="/api")
-
-    def session() -> Iterator[Session]:
-        with sessions() as s:
-            yield s
-
-    Db = Annotated[Session, Depends(session)]
+    # Each endpoint opens its session in its own body, on its worker thread. A yield dependency
+    # would close it in a separate threadpool hop that is skipped when the client goes away
+    # mid-request (the task is cancelled), leaking the connection until the pool runs dry.
 
     @router.get("/catalog/products", response_model=ProductPage, tags=["catalog"])
-    def products(db: Db, limit: Limit = 50, offset: Offset = 0) -> ProductPage:
+    def products(limit: Limit = 50, offset: Offset = 0) -> ProductPage:
         """Products by name with their variants, prices and stock."""
-        return list_products(db, limit=limit, offset=offset)
+        with sessions() as db:
+            return list_products(db, limit=limit, offset=offset, thumbnail_url=thumbnail_url)
 
     @router.get(
         "/catalog/products/{product_id}",
@@ -40,9 +36,10 @@ def commerce_router(sessions: sessionmaker[Session]) -> APIRouter:
         responses={404: {"description": "no such product"}},
         tags=["catalog"],
     )
-    def product(db: Db, product_id: Annotated[str, Path(max_length=128)]) -> ProductRead:
+    def product(product_id: Annotated[str, Path(max_length=128)]) -> ProductRead:
         try:
-            return get_product(db, product_id)
+            with sessions() as db:
+                return get_product(db, product_id, thumbnail_url=thumbnail_url)
         except ProductNotFound:
             raise HTTPException(404, f"no product {product_id!r}") from None
 
@@ -53,7 +50,6 @@ def commerce_router(sessions: sessionmaker[Session]) -> APIRouter:
         tags=["catalog"],
     )
     def search_products(
-        db: Db,
         q: Annotated[
             str | None, Query(min_length=1, max_length=200, description="words, all must match")
         ] = None,
@@ -69,7 +65,8 @@ def commerce_router(sessions: sessionmaker[Session]) -> APIRouter:
             raise HTTPException(422, "min_price is above max_price")
         query = SearchQuery(q, category, min_price, max_price, in_stock, limit, offset)
         try:
-            return search(db, query)
+            with sessions() as db:
+                return search(db, query)
         except SearchQueryError as exc:
             raise HTTPException(422, str(exc)) from None
 

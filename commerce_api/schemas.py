@@ -35,6 +35,8 @@ class VariantRead(_Out):
     price_minor: int
     currency: str
     stock: int
+    position: int  # the colourway index the showroom and `variant_index` use
+    thumbnail_url: str | None = None  # when the server renders thumbnails
 
 
 class ProductRead(_Out):
@@ -45,6 +47,7 @@ class ProductRead(_Out):
     category_name: str
     model_ref: str
     variants: list[VariantRead]
+    thumbnail_url: str | None = None  # the first variant's thumbnail
 
 
 class ProductPage(_Out):

@@ -1,6 +1,6 @@
 """The shop's cart service as the render node's CartPort: the one place carts and rendering meet.
 
-The composition root builds it with `commerce_cart_port(sessions)` and hands it to the
+The composition root builds it with `commerce_cart_port(sessions, cache)` and hands it to the
 RenderNode; render_node itself never imports commerce_api. The service is synchronous
 SQLAlchemy, so every call runs on a worker thread: the event loop (and so the render loop)
 never waits on the database.
@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from commerce_api import carts
+from commerce_api.cart_cache import CartCache
 from render_node.cart_port import CartError, CartPort, CartUpdate
 
 __all__ = ["CommerceCarts", "commerce_cart_port", "stock_message"]
 
+_NO_CART = "Your cart was not found; reload the page for a new one"
 _ONLY_LEFT = re.compile(r"only (\d+) left", re.IGNORECASE)
 
 
@@ -31,11 +33,11 @@ def stock_message(detail: str) -> str:
 
 
 class CommerceCarts:
-    """`carts` is the commerce_api.carts module, passed in so this file imports it only when used."""
+    """The render node's CartPort over commerce_api.carts, writing through the shop's cart cache."""
 
-    def __init__(self, sessions: sessionmaker[Session], carts: Any) -> None:
+    def __init__(self, sessions: sessionmaker[Session], cache: CartCache | None = None) -> None:
         self._sessions = sessions
-        self._carts = carts
+        self._cache = cache
 
     async def add_to_cart(self, cart_token: str, product_id: str, variant_index: int) -> CartUpdate:
         return await asyncio.to_thread(self._add, cart_token, product_id, variant_index)
@@ -44,30 +46,30 @@ class CommerceCarts:
         return await asyncio.to_thread(self._count, cart_token)
 
     def _add(self, token: str, product_id: str, variant_index: int) -> CartUpdate:
-        carts = self._carts
         with self._sessions() as session:
             try:
-                cart = carts.add_item(session, token, product_id=product_id, variant_index=variant_index)
-            except carts.CartNotFound:
-                raise CartError("no_cart", "Your cart was not found; reload the page for a new one") from None
+                cart = carts.add_item(
+                    session, token, product_id=product_id, variant_index=variant_index, cache=self._cache
+                )
+            except (carts.CartNotFound, carts.CartForbidden):
+                raise CartError("no_cart", _NO_CART) from None
             except carts.OutOfStock as exc:
                 raise CartError("out_of_stock", stock_message(str(exc))) from None
             except carts.ItemNotFound:
                 raise CartError("unknown_product", "This product is not for sale") from None
-            return CartUpdate(int(cart.count))
+            except (carts.CartLimit, carts.CurrencyMismatch) as exc:
+                raise CartError("unavailable", str(exc)) from None
+            return CartUpdate(cart.count)
 
     def _count(self, token: str) -> CartUpdate:
-        carts = self._carts
         with self._sessions() as session:
             try:
-                cart = carts.get_cart(session, token)
-            except carts.CartNotFound:
-                raise CartError("no_cart", "Your cart was not found; reload the page for a new one") from None
-            return CartUpdate(int(cart.count))
+                cart = carts.get_cart(session, token, cache=self._cache)
+            except (carts.CartNotFound, carts.CartForbidden):
+                raise CartError("no_cart", _NO_CART) from None
+            return CartUpdate(cart.count)
 
 
-def commerce_cart_port(sessions: sessionmaker[Session]) -> CartPort:
-    """The commerce cart service behind the render node's port (imported here, on first use)."""
-    import commerce_api.carts as carts
-
-    return CommerceCarts(sessions, carts)
+def commerce_cart_port(sessions: sessionmaker[Session], cache: CartCache | None = None) -> CartPort:
+    """The commerce cart service behind the render node's port."""
+    return CommerceCarts(sessions, cache)

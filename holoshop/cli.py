@@ -15,7 +15,11 @@ import typer
 from holoshop.config import Settings
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from sqlalchemy.orm import Session
+
+    from assets.product import Product
 
 __all__ = ["app", "main"]
 
@@ -116,6 +120,55 @@ def render(
         raise typer.Exit(2) from None
     save_png(pixels, out)
     typer.echo(f"wrote {out} ({width}x{height}, {stills.renderer.times.draw_ms:.0f} ms to draw)")
+
+
+@app.command()
+def thumbnails(
+    models: ModelsOption = None,
+    size: Annotated[int, typer.Option("--size", min=64, max=1024, help="Pixels a side.")] = 256,
+    product: Annotated[
+        list[str] | None, typer.Option("--product", help="Only this product id (repeatable).")
+    ] = None,
+) -> None:
+    """Pre-render every product's thumbnails (one per colourway) into the server's thumbnail cache."""
+    import asyncio
+
+    from holoshop.catalog_loading import load_catalog
+    from holoshop.server import scene_key
+    from holoshop.stills import StillRenderer, StillRequest
+    from holoshop.thumbnails import ThumbnailCache, variant_count
+
+    settings = Settings()
+    with _clean_errors():
+        layout, products = load_catalog(models or settings.models_dir, settings)
+        unknown = set(product or ()) - {p.id for p in products}
+        if unknown:
+            typer.echo(f"error: no product {', '.join(sorted(unknown))}", err=True)
+            raise typer.Exit(2)
+        chosen = [p for p in products if not product or p.id in product]
+        started = _step(f"preparing renderer and uploading {len(products)} products ...")
+        frame = (settings.width, settings.height)
+        stills = StillRenderer(products, layout, frame, environment=settings.environment, msaa=settings.msaa)
+
+    async def render(item: Product, variant: int) -> npt.NDArray[np.uint8]:
+        request = StillRequest(item.id, variant if item.variants else None, inspect=True, alone=True)
+        return stills.render(request)
+
+    async def run_all() -> None:
+        cache = ThumbnailCache(settings.thumbnails_dir, scene_key(settings, layout), render)
+        jobs = [(p, v) for p in chosen for v in range(variant_count(p))]
+        drawn = 0
+        for done, (item, variant) in enumerate(jobs, 1):
+            cached = cache.locate(item, variant, size).path.is_file()
+            t0 = time.perf_counter()
+            thumb = await cache.get(item, variant, size)
+            drawn += not cached
+            how = "cached" if cached else f"{(time.perf_counter() - t0) * 1000:.0f} ms"
+            typer.echo(f"[{done}/{len(jobs)}] {item.id} variant {variant}: {thumb.path} ({how})", err=True)
+        elapsed = time.perf_counter() - started
+        typer.echo(f"{len(jobs)} thumbnails at {size}px, {drawn} drawn, in {elapsed:.1f} s")
+
+    asyncio.run(run_all())
 
 
 @assets_app.command("check")

@@ -68,12 +68,22 @@ def rate_limits(settings: Settings) -> RateLimits:
 
 
 def commerce_routers(
-    settings: Settings, sessions: sessionmaker[Session], cart_cache: CartCache, limits: RateLimits
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    cart_cache: CartCache,
+    limits: RateLimits,
+    *,
+    thumbnail_url: str | None = None,
 ) -> list[APIRouter]:
-    """Every router of the shop's API, wired to one database, one cart cache, the provider and limits."""
+    """Every router of the shop's API, wired to one database, one cart cache, the provider and the
+    login and checkout rate limits.
+
+    `thumbnail_url` (a template with {product_id} and {variant}) is given where a renderer serves
+    product thumbnails; the commerce service alone has none.
+    """
     policy = account_policy(settings)
     return [
-        commerce_router(sessions),
+        commerce_router(sessions, thumbnail_url=thumbnail_url),
         accounts_router(sessions, policy, cart_cache, login_limit=limits.login),
         carts_router(sessions, policy, cart_cache),
         checkout_router(

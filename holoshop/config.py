@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     encoder_threads: int = Field(1, ge=1, le=16)
     idle_timeout: float = Field(30.0, gt=0, description="seconds a session without viewers lives on")
     max_sessions: int = Field(8, ge=1, le=256)
+    render: bool = Field(
+        True,
+        description="start the in-process render node (streaming); false: the API alone, stills on demand",
+    )
+    thumbnails_dir: Path = Field(Path(".holoshop/thumbnails"), description="rendered product thumbnails")
     # Commerce. None: the embedded SQLite file .holoshop/shop.db; in production a PostgreSQL URL
     # such as postgresql+psycopg://user:password@db:5432/holoshop.
     database_url: str | None = Field(None, description="SQLAlchemy URL of the shop's database")

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated
 
+import numpy as np
+import numpy.typing as npt
 from aiortc import RTCIceServer
-from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi import FastAPI, Header, HTTPException, Path, Query
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from PIL import Image
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,22 +25,28 @@ from assets.product import Product
 from commerce_api.cart_cache import make_cart_cache
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.seed import seed_catalog
+from holoshop.cart_adapter import commerce_cart_port
 from holoshop.catalog_loading import load_catalog
 from holoshop.commerce_app import commerce_routers, rate_limits, sweeping_reservations
 from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
 from holoshop.security_headers import add_browser_security
 from holoshop.stills import StillRenderer, StillRequest
-from render_node.ibl import prepare_environment
+from holoshop.thumbnails import MAX_SIZE, MIN_SIZE, ThumbnailCache, variant_count
+from render_node.ibl import PreparedEnvironment, prepare_environment
 from render_node.node import NodeConfig, RenderNode
 from render_node.render_thread import RenderThread
 from render_node.session import StreamSettings
 from scenes.layout import Layout
 from signaling.routes import signaling_router
 
-__all__ = ["ProductOut", "create_app"]
+__all__ = ["THUMBNAIL_URL", "ProductOut", "create_app", "scene_key"]
 
 log = logging.getLogger("holoshop.server")
+
+# What the catalog API puts in `thumbnail_url`: commerce_api fills in the product and variant index.
+THUMBNAIL_URL = "/api/catalog/products/{id}/thumbnail.png?variant={index}"
+THUMBNAIL_MAX_AGE = 3600  # seconds; the URL stays when a model changes, so clients revalidate hourly
 
 
 class ProductOut(BaseModel):
@@ -56,6 +64,7 @@ class _State:
     node: RenderNode | None = None
     products: tuple[Product, ...] = ()
     layout: Layout | None = None
+    catalog_ready: bool = False
     error: str | None = None
     stills: StillRenderer | None = None
     stills_thread: RenderThread | None = None
@@ -82,11 +91,24 @@ def node_config(settings: Settings) -> NodeConfig:
     )
 
 
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def scene_key(settings: Settings, layout: Layout) -> str:
+    """Everything besides the product that a still depends on, for thumbnail fingerprints."""
+    return repr(
+        (layout.model_dump_json(), settings.environment, settings.width, settings.height, settings.msaa)
+    )
+
+
 def create_app(settings: Settings) -> FastAPI:
     state = _State()
     db_url = database_url(settings.database_url)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
+    cart_cache = make_cart_cache(settings.redis_url)  # one for the API and the render node alike
     limits = rate_limits(settings)
 
     @asynccontextmanager
@@ -96,13 +118,18 @@ def create_app(settings: Settings) -> FastAPI:
             layout, products = load_catalog(settings.models_dir, settings)
             seeded = seed_catalog(sessions, seed_products(products))
             log.info("catalog seeded: %s", seeded)
-            environment = prepare_environment(
-                load_environment(settings.environment), layout.lights.environment_rotation_deg
-            )
-            node = RenderNode(products, layout, environment, node_config(settings))
-            await node.start()
-            state.node, state.products, state.layout = node, products, layout
-            log.info("render node ready with %d products", len(products))
+            if settings.render:
+                environment = prepare_environment(
+                    load_environment(settings.environment), layout.lights.environment_rotation_deg
+                )
+                carts = commerce_cart_port(sessions, cart_cache)
+                node = RenderNode(products, layout, environment, node_config(settings), cart=carts)
+                await node.start()
+                state.node = node
+                log.info("render node ready with %d products", len(products))
+            else:
+                log.info("render node off (HOLOSHOP_RENDER=false): the API alone")
+            state.products, state.layout, state.catalog_ready = products, layout, True
         except Exception as exc:  # reported by /readyz rather than killing the process
             state.error = str(exc)
             log.exception("render node failed to start")
@@ -128,8 +155,8 @@ def create_app(settings: Settings) -> FastAPI:
         return state.node
 
     app.include_router(signaling_router(ready_node))
-    cart_cache = make_cart_cache(settings.redis_url)
-    for router in commerce_routers(settings, sessions, cart_cache, limits):
+    app.state.cart_cache = cart_cache
+    for router in commerce_routers(settings, sessions, cart_cache, limits, thumbnail_url=THUMBNAIL_URL):
         app.include_router(router)
     add_browser_security(app, settings.cors_origins)
 
@@ -145,6 +172,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/readyz", tags=["ops"])
     async def readyz() -> JSONResponse:
+        if not settings.render and state.catalog_ready:
+            return JSONResponse({"status": "ready", "products": len(state.products), "render": False})
         if state.node is None:
             return JSONResponse(
                 {"status": "error" if state.error else "starting", "detail": state.error}, 503
@@ -175,7 +204,11 @@ def create_app(settings: Settings) -> FastAPI:
         ]
 
     async def stills() -> tuple[RenderThread, StillRenderer]:
-        node = ready_node()
+        environment: PreparedEnvironment | str = settings.environment
+        if settings.render:
+            environment = ready_node().environment
+        elif not state.catalog_ready:
+            raise HTTPException(503, state.error or "the catalog is loading")
         if state.stills is None or state.stills_thread is None:
             thread = state.stills_thread or RenderThread("stills")
             state.stills_thread = thread
@@ -186,7 +219,7 @@ def create_app(settings: Settings) -> FastAPI:
                     state.products,
                     layout,
                     (settings.width, settings.height),
-                    environment=node.environment,
+                    environment=environment,
                     msaa=settings.msaa,
                 )
             )
@@ -217,5 +250,51 @@ def create_app(settings: Settings) -> FastAPI:
         buffer = io.BytesIO()
         Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
         return Response(buffer.getvalue(), media_type="image/png", headers={"Cache-Control": "no-store"})
+
+    thumbnails: ThumbnailCache | None = None
+
+    async def render_thumbnail(product: Product, variant: int) -> npt.NDArray[np.uint8]:
+        thread, renderer = await stills()
+        request = StillRequest(product.id, variant if product.variants else None, inspect=True, alone=True)
+        return await thread.run(lambda: renderer.render(request))
+
+    def thumbnail_cache() -> ThumbnailCache:
+        nonlocal thumbnails
+        if thumbnails is None:
+            if not state.catalog_ready or state.layout is None:
+                raise HTTPException(503, state.error or "the catalog is loading")
+            key = scene_key(settings, state.layout)
+            thumbnails = ThumbnailCache(settings.thumbnails_dir, key, render_thumbnail)
+        return thumbnails
+
+    @app.get(
+        "/api/catalog/products/{product_id}/thumbnail.png",
+        response_class=Response,
+        responses={
+            200: {"content": {"image/png": {}}},
+            304: {"description": "If-None-Match matched"},
+            404: {"description": "no such product or colourway"},
+        },
+        tags=["catalog"],
+    )
+    async def thumbnail(
+        product_id: Annotated[str, Path(max_length=128)],
+        variant: Annotated[int, Query(ge=0, le=64, description="the variant's position")] = 0,
+        size: Annotated[int, Query(ge=MIN_SIZE, le=MAX_SIZE, description="pixels a side")] = 256,
+        if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
+    ) -> Response:
+        """A square PNG of the product alone, close up, in one colourway; drawn once, then cached."""
+        cache = thumbnail_cache()
+        product = next((p for p in state.products if p.id == product_id), None)
+        if product is None:
+            raise HTTPException(404, f"no product {product_id!r}")
+        if variant >= variant_count(product):
+            raise HTTPException(404, f"{product_id} has no variant {variant}")
+        headers = {"Cache-Control": f"public, max-age={THUMBNAIL_MAX_AGE}"}
+        etag = cache.locate(product, variant, size).etag
+        if if_none_match and _etag_matches(if_none_match, etag):
+            return Response(status_code=304, headers=headers | {"ETag": etag})
+        thumb = await cache.get(product, variant, size)
+        return FileResponse(thumb.path, media_type="image/png", headers=headers | {"ETag": thumb.etag})
 
     return app

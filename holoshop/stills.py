@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class StillRequest:
     inspect: bool = False
     orbit_deg: float = 0.0
     zoom: float = 1.0
+    alone: bool = False  # only the focused product and its plinth: thumbnails
 
 
 class StillRenderer:
@@ -73,7 +75,15 @@ class StillRenderer:
             actions += [Inspect(), Orbit(yaw=yaw), Zoom(request.zoom)]
         showroom.update(0.0, actions)
         showroom.update(SETTLE_SECONDS)
-        return self.renderer.render(showroom.frame())[..., :3].copy()
+        scene = showroom.frame()
+        if request.alone and request.focus is not None:
+            keep = [i for i, p in enumerate(scene.products) if p.product_id == request.focus]
+            scene = dataclasses.replace(
+                scene,
+                products=tuple(scene.products[i] for i in keep),
+                plinths=tuple(scene.plinths[i] for i in keep),
+            )
+        return self.renderer.render(scene)[..., :3].copy()
 
 
 def save_png(pixels: npt.NDArray[np.uint8], path: Path) -> None:

@@ -258,3 +258,33 @@ def test_page_weight_is_under_budget(page: Page, base_url: str) -> None:
     bodies = sum(len(r.body()) for r in responses if r.url.startswith(base_url) and r.status != 204)
     assert 0 < bodies <= total
     assert total < TRANSFER_BUDGET_BYTES, sizes
+
+
+def test_add_to_cart_then_check_out_through_the_overlays(page: Page, base_url: str) -> None:
+    """The whole purchase in the page: the showroom adds the focused product, the cart panel shows it
+    from the shop's API, and the checkout form pays for it (offline provider) and shows the order."""
+    open_live(page, base_url)
+    focused = wait_for_overlay(page, "o.focused")
+    page.click("#add")
+    page.wait_for_function("() => document.getElementById('badge').textContent === '1'")
+    page.click("#cart-button")
+    page.wait_for_function("() => document.querySelectorAll('#cart-lines li').length === 1")
+    assert focused["name"] in (page.text_content("#cart-lines") or "")
+    page.click("#checkout-open")
+    page.fill("input[name=email]", "ada@example.com")
+    page.fill("input[name=name]", "Ada Buyer")
+    page.fill("input[name=line1]", "Hauptstr. 1")
+    page.fill("input[name=city]", "Berlin")
+    page.fill("input[name=postal_code]", "10115")
+    page.select_option("select[name=country]", "DE")
+    page.wait_for_function("() => document.getElementById('summary').textContent.includes('Total')")
+    page.click("#pay")
+    page.wait_for_function("() => !document.getElementById('order').hidden", timeout=20_000)
+    order_text = page.text_content("#order") or ""
+    assert "paid" in order_text, order_text
+    order_id = order_text.split("Order number ")[1].split(" ")[0]
+    with urllib.request.urlopen(f"{base_url}/api/orders/{order_id}", timeout=10) as response:
+        order = json.load(response)
+    assert order["status"] == "paid" and order["lines"][0]["quantity"] == 1
+    assert order["address"]["country"] == "DE"
+    page.wait_for_function("() => document.getElementById('badge').textContent === '0'")

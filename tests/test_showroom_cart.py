@@ -1,11 +1,11 @@
 """The cart from the showroom over real WebRTC: an aiortc viewer names its cart, adds the focused
 product with the command and with Enter held, and sees `cart_count` go up in `state`; a co-browsing
-viewer shares that cart. The server runs with its default in-memory cart port."""
+viewer shares that cart. The server is the embedded one, so the carts are the shop's own: what the
+showroom adds is in the cart the API returns."""
 
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,11 +44,22 @@ def messages(viewer: Viewer, kind: str) -> list[dict[str, Any]]:
     return [m for m in viewer.states if m.get("type") == kind]
 
 
-def test_a_viewer_adds_to_its_cart_and_sees_the_count(base_url: str) -> None:
-    token = secrets.token_urlsafe(32)
+async def new_cart(http: httpx.AsyncClient, base_url: str) -> str:
+    response = await http.post(f"{base_url}/api/carts")
+    assert response.status_code == 201, response.text
+    return str(response.json()["token"])
 
+
+async def api_cart(http: httpx.AsyncClient, base_url: str, token: str) -> dict[str, Any]:
+    response = await http.get(f"{base_url}/api/carts/{token}")
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_a_viewer_adds_to_its_cart_and_sees_the_count(base_url: str) -> None:
     async def scenario() -> None:
         async with httpx.AsyncClient() as http:
+            token = await new_cart(http, base_url)
             viewer = await connect_viewer(poster(http, base_url))
             try:
                 await viewer.wait_state(of_type("state", focused=FIRST, cart_count=0))
@@ -75,6 +86,9 @@ def test_a_viewer_adds_to_its_cart_and_sees_the_count(base_url: str) -> None:
                 await asyncio.sleep(0.3)
                 assert max(m["cart_count"] for m in messages(viewer, "state")) == 2, "one hold, one add"
                 assert not [m for m in messages(viewer, "error") if m["code"] != "no_cart"]
+                cart = await api_cart(http, base_url, token)
+                assert cart["count"] == 2
+                assert {item["product_id"] for item in cart["items"]} == {FIRST, SECOND}
             finally:
                 await viewer.close()
 
@@ -82,10 +96,9 @@ def test_a_viewer_adds_to_its_cart_and_sees_the_count(base_url: str) -> None:
 
 
 def test_a_co_browsing_viewer_shares_the_sessions_cart(base_url: str) -> None:
-    owner_token, guest_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-
     async def scenario() -> None:
         async with httpx.AsyncClient() as http:
+            owner_token, guest_token = await new_cart(http, base_url), await new_cart(http, base_url)
             post = poster(http, base_url)
             owner = await connect_viewer(post)
             guest: Viewer | None = None
@@ -102,6 +115,8 @@ def test_a_co_browsing_viewer_shares_the_sessions_cart(base_url: str) -> None:
                 await owner.wait_state(of_type("state", cart_count=1))
                 await guest.wait_state(of_type("state", cart_count=1))
                 assert not messages(guest, "error") and not messages(owner, "error")
+                assert (await api_cart(http, base_url, owner_token))["count"] == 1
+                assert (await api_cart(http, base_url, guest_token))["count"] == 0
             finally:
                 if guest is not None:
                     await guest.close()

@@ -36,7 +36,10 @@ async function start() {
     });
     sessionStorage.setItem("holoshop-session", link.sessionId);
     const channel = link.channel;
-    const tell = async () => { await cartToken; send({ type: "cart", token: ownToken() }); };  // the session's cart
+    const tell = async () => {  // the session's cart, when the shop could give one
+      await cartToken;
+      if (ownToken()) send({ type: "cart", token: ownToken() });
+    };
     if (channel.readyState === "open") tell(); else channel.addEventListener("open", tell, { once: true });
     joinId = null;  // reconnections rejoin the session we are in
     retries = 0;

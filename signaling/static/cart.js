@@ -30,11 +30,6 @@ async function api(method, path, body, headers = {}) {
   return data;
 }
 
-function localToken() {  // only when the shop has no cart API: the showroom's own carts take any token
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 function uuid() {  // crypto.randomUUID needs a secure context; a TV on plain http:// has none
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
@@ -47,11 +42,13 @@ export async function ensureToken(fresh = false) {
   own = fresh ? null : localStorage.getItem(KEY);
   if (own) {
     const response = await fetch(`/api/carts/${encodeURIComponent(own)}`).catch(() => null);
-    if (response && response.status === 404) own = null;  // gone (checked out, expired): a new one
+    if (response && [403, 404, 422].includes(response.status)) own = null;  // gone or not ours: a new one
   }
   if (!own) {
-    try { own = (await api("POST", "/api/carts")).token; } catch (e) { own = localToken(); }
-    localStorage.setItem(KEY, own);
+    try {
+      own = (await api("POST", "/api/carts")).token;
+      localStorage.setItem(KEY, own);
+    } catch (e) { own = null; }  // the shop is unreachable: adding says so, and a reload tries again
   }
   token = token || own;
   return own;
