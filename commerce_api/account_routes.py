@@ -20,6 +20,7 @@ from commerce_api.accounts import (
 )
 from commerce_api.cart_cache import CartCache
 from commerce_api.carts import CartForbidden, CartNotFound
+from commerce_api.rate_limit import RATE_LIMITED_RESPONSE, RateLimit
 from commerce_api.schemas import AccountRead, LoginRequest, RefreshRequest, RegisterRequest, TokenPair
 
 __all__ = ["accounts_router"]
@@ -34,7 +35,10 @@ def _unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
 
 
 def accounts_router(
-    sessions: sessionmaker[Session], policy: AccountPolicy, cart_cache: CartCache | None = None
+    sessions: sessionmaker[Session],
+    policy: AccountPolicy,
+    cart_cache: CartCache | None = None,
+    login_limit: RateLimit | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/api/accounts", tags=["accounts"])
     bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
@@ -60,7 +64,12 @@ def accounts_router(
         except EmailTaken:
             raise HTTPException(409, "an account with this email exists") from None
 
-    @router.post("/login", response_model=TokenPair, responses={401: {"description": _BAD_CREDENTIALS}})
+    @router.post(
+        "/login",
+        response_model=TokenPair,
+        responses={401: {"description": _BAD_CREDENTIALS}, **RATE_LIMITED_RESPONSE},
+        dependencies=[Depends(login_limit)] if login_limit else [],
+    )
     def login(db: Db, body: LoginRequest) -> TokenPair:
         """An access token (Bearer, minutes) and a refresh token (days) for an email and password.
 

@@ -29,6 +29,7 @@ from commerce_api.order_schemas import CheckoutRequest, OrderRead, OrderSummary,
 from commerce_api.orders import OrderNotFound, account_orders, get_order, read_order
 from commerce_api.payments.base_provider import PaymentProvider
 from commerce_api.pricing import SHIPPING_OPTIONS, UnknownShippingOption, UnsupportedCountry
+from commerce_api.rate_limit import RATE_LIMITED_RESPONSE, RateLimit
 
 __all__ = ["checkout_router"]
 
@@ -53,6 +54,7 @@ def checkout_router(
     checkout_policy: CheckoutPolicy | None = None,
     currency: str = "EUR",
     cart_cache: CartCache | None = None,
+    checkout_limit: RateLimit | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix="/api")
     bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
@@ -113,8 +115,9 @@ def checkout_router(
         "/checkout",
         status_code=201,
         response_model=OrderRead,
-        responses=_CHECKOUT_ERRORS,
+        responses=_CHECKOUT_ERRORS | RATE_LIMITED_RESPONSE,
         tags=["checkout"],
+        dependencies=[Depends(checkout_limit)] if checkout_limit else [],
     )
     def checkout(
         account_id: AccountId,

@@ -1,4 +1,4 @@
-"""The `holoshop` command: serve the showroom, render stills, check product models."""
+"""The `holoshop` command: serve the showroom, render stills, check product models, manage accounts."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from holoshop.config import Settings
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+    from sqlalchemy.orm import Session
 
     from assets.product import Product
 
@@ -29,6 +30,10 @@ app = typer.Typer(
 )
 assets_app = typer.Typer(help="Inspect and validate product models.", no_args_is_help=True)
 app.add_typer(assets_app, name="assets")
+admin_app = typer.Typer(
+    help="Manage shop accounts (in HOLOSHOP_DATABASE_URL's database).", no_args_is_help=True
+)
+app.add_typer(admin_app, name="admin")
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -207,6 +212,88 @@ def assets_list(models: ModelsOption = None) -> None:
         variants = f"  variants: {', '.join(p.variants)}" if p.variants else ""
         price = f"{p.price_minor / 100:.2f} {p.currency}"
         typer.echo(f"{p.id:32s} {p.category:12s} {price:>12s}  {p.name}{variants}")
+
+
+@contextlib.contextmanager
+def _shop_session() -> Iterator[Session]:
+    """A session on the configured shop database, migrated first (a fresh install has no tables)."""
+    from commerce_api.db import database_url, make_engine, migrate, session_factory
+
+    url = database_url(Settings().database_url)
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    return password
+
+
+@admin_app.command("create-user")
+def admin_create_user(
+    email: Annotated[str, typer.Argument(help="The account's email address.")],
+    staff: Annotated[bool, typer.Option("--staff", help="Allow it to use the /api/admin staff API.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin's first line; no prompt.")
+    ] = False,
+) -> None:
+    """Create an account, asking for its password twice (hidden) unless --password-stdin."""
+    from sqlalchemy import select
+
+    from commerce_api import accounts, admin
+    from commerce_api.models import Account
+    from holoshop.commerce_app import account_policy
+
+    with _shop_session() as session:
+        try:  # the address checked before asking for a password; register() still decides
+            taken = session.scalar(select(Account.id).where(Account.email == accounts.normalize_email(email)))
+            if taken is not None:
+                raise accounts.EmailTaken(email)
+            account = accounts.register(
+                session, account_policy(Settings()), email, _read_password(password_stdin)
+            )
+        except accounts.InvalidRegistration as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except accounts.EmailTaken:
+            typer.echo(f"error: an account with the email {email.strip().lower()} already exists", err=True)
+            raise typer.Exit(1) from None
+        if staff:
+            account = admin.set_staff(session, account.email, True)
+    kind = "staff account" if account.is_staff else "account"
+    typer.echo(f"created {kind} {account.email} (id {account.id})")
+
+
+def _set_staff(email: str, is_staff: bool) -> None:
+    from commerce_api import admin
+    from commerce_api.accounts import InvalidRegistration
+
+    with _shop_session() as session:
+        try:
+            account = admin.set_staff(session, email, is_staff)
+        except (admin.AccountNotFound, InvalidRegistration):
+            typer.echo(f"error: no account with the email {email.strip().lower()}", err=True)
+            raise typer.Exit(1) from None
+    typer.echo(f"{account.email} is {'now' if is_staff else 'no longer'} staff")
+
+
+@admin_app.command("promote")
+def admin_promote(email: Annotated[str, typer.Argument(help="An existing account's email.")]) -> None:
+    """Make an existing account staff."""
+    _set_staff(email, True)
+
+
+@admin_app.command("demote")
+def admin_demote(email: Annotated[str, typer.Argument(help="An existing account's email.")]) -> None:
+    """Withdraw an account's staff rights (its next request to /api/admin is refused)."""
+    _set_staff(email, False)
 
 
 @app.command()

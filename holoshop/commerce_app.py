@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from assets.catalog import build_catalog
 from commerce_api.account_routes import accounts_router
 from commerce_api.accounts import AccountPolicy, persistent_secret
+from commerce_api.admin_routes import admin_router
 from commerce_api.cart_cache import CartCache, make_cart_cache
 from commerce_api.cart_routes import carts_router
 from commerce_api.checkout import CheckoutPolicy, expire_lapsed
@@ -27,11 +28,13 @@ from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.payments.base_provider import PaymentProvider
 from commerce_api.payments.offline_provider import OfflineProvider
 from commerce_api.payments.stripe_provider import StripeProvider
+from commerce_api.rate_limit import RateLimits
 from commerce_api.routes import commerce_router
 from commerce_api.seed import seed_catalog
 from commerce_api.stripe_webhook_routes import stripe_webhook_router
 from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
+from holoshop.security_headers import add_browser_security
 
 __all__ = [
     "account_policy",
@@ -39,6 +42,7 @@ __all__ = [
     "create_commerce_app",
     "payment_provider",
     "stripe_webhook_secret",
+    "rate_limits",
     "sweeping_reservations",
 ]
 
@@ -73,14 +77,21 @@ def stripe_webhook_secret(settings: Settings) -> str:
     return settings.stripe_webhook_secret.get_secret_value()
 
 
+def rate_limits(settings: Settings) -> RateLimits:
+    """The login and checkout limits: in this process, or in Redis when HOLOSHOP_REDIS_URL is set."""
+    return RateLimits.build(settings.redis_url, settings.login_rate_limit, settings.checkout_rate_limit)
+
+
 def commerce_routers(
     settings: Settings,
     sessions: sessionmaker[Session],
     cart_cache: CartCache,
+    limits: RateLimits,
     *,
     thumbnail_url: str | None = None,
 ) -> list[APIRouter]:
-    """Every router of the shop's API, wired to one database, one cart cache and the provider.
+    """Every router of the shop's API, wired to one database, one cart cache, the provider and the
+    login and checkout rate limits.
 
     `thumbnail_url` (a template with {product_id} and {variant}) is given where a renderer serves
     product thumbnails; the commerce service alone has none.
@@ -89,7 +100,7 @@ def commerce_routers(
     provider = payment_provider(settings)
     routers = [
         commerce_router(sessions, thumbnail_url=thumbnail_url),
-        accounts_router(sessions, policy, cart_cache),
+        accounts_router(sessions, policy, cart_cache, login_limit=limits.login),
         carts_router(sessions, policy, cart_cache),
         checkout_router(
             sessions,
@@ -97,7 +108,9 @@ def commerce_routers(
             provider,
             CheckoutPolicy(reservation=timedelta(minutes=settings.reservation_minutes)),
             cart_cache=cart_cache,
+            checkout_limit=limits.checkout,
         ),
+        admin_router(sessions, policy),
     ]
     if settings.payment_provider == "stripe":
         routers.append(stripe_webhook_router(sessions, provider, stripe_webhook_secret(settings)))
@@ -132,6 +145,7 @@ def create_commerce_app(settings: Settings) -> FastAPI:
     db_url = database_url(settings.database_url)
     engine = make_engine(db_url)
     sessions = session_factory(engine)
+    limits = rate_limits(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -145,6 +159,7 @@ def create_commerce_app(settings: Settings) -> FastAPI:
         async with sweeping_reservations(sessions, settings.sweep_seconds):
             yield
         engine.dispose()
+        limits.close()
 
     app = FastAPI(
         title="Holoshop commerce",
@@ -153,8 +168,9 @@ def create_commerce_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     cart_cache = make_cart_cache(settings.redis_url)
-    for router in commerce_routers(settings, sessions, cart_cache):
+    for router in commerce_routers(settings, sessions, cart_cache, limits):
         app.include_router(router)
+    add_browser_security(app, settings.cors_origins)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

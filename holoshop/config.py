@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, StringConstraints
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from commerce_api.rate_limit import RATE_PATTERN
+
 __all__ = ["IceServer", "Settings"]
+
+# An origin as browsers send it: scheme, host and optional port, no path (not even "/"); or "*".
+_ORIGIN = r"^(\*|https?://[A-Za-z0-9.\-\[\]:]+)$"
 
 
 class IceServer(BaseModel):
@@ -76,4 +81,14 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         None, description="Redis URL for the carts' fast path and rate limits; unset: in-process"
+    )
+    login_rate_limit: str = Field(
+        "10/minute", pattern=RATE_PATTERN, description="login attempts per client address and email"
+    )
+    checkout_rate_limit: str = Field(
+        "20/minute", pattern=RATE_PATTERN, description="checkout attempts per client address"
+    )
+    # Browser origins allowed to call the API from other sites; none: same-origin only.
+    cors_origins: list[Annotated[str, StringConstraints(pattern=_ORIGIN)]] = Field(
+        default_factory=list, description='JSON list, e.g. ["https://shop.example"]'
     )

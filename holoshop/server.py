@@ -27,9 +27,10 @@ from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.seed import seed_catalog
 from holoshop.cart_adapter import commerce_cart_port
 from holoshop.catalog_loading import load_catalog
-from holoshop.commerce_app import commerce_routers, sweeping_reservations
+from holoshop.commerce_app import commerce_routers, rate_limits, sweeping_reservations
 from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
+from holoshop.security_headers import add_browser_security
 from holoshop.stills import StillRenderer, StillRequest
 from holoshop.thumbnails import MAX_SIZE, MIN_SIZE, ThumbnailCache, variant_count
 from render_node.ibl import PreparedEnvironment, prepare_environment
@@ -108,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(db_url)
     sessions = session_factory(engine)
     cart_cache = make_cart_cache(settings.redis_url)  # one for the API and the render node alike
+    limits = rate_limits(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -138,6 +140,7 @@ def create_app(settings: Settings) -> FastAPI:
         if state.stills_thread is not None:
             state.stills_thread.shutdown()
         engine.dispose()
+        limits.close()
 
     app = FastAPI(
         title="Holoshop",
@@ -153,8 +156,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(signaling_router(ready_node))
     app.state.cart_cache = cart_cache
-    for router in commerce_routers(settings, sessions, cart_cache, thumbnail_url=THUMBNAIL_URL):
+    for router in commerce_routers(settings, sessions, cart_cache, limits, thumbnail_url=THUMBNAIL_URL):
         app.include_router(router)
+    add_browser_security(app, settings.cors_origins)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:

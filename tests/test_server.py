@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from PIL import Image
 
 from assets.demo_catalog import demo_products
 from holoshop.config import Settings
+from holoshop.security_headers import APP_CSP, DOCS_CSP
 from holoshop.server import create_app
 
 WIDTH, HEIGHT = 320, 180
@@ -189,6 +191,36 @@ def test_openapi_lists_the_api(client: TestClient) -> None:
     parameters = {p["name"] for p in paths["/api/view.png"]["get"]["parameters"]}
     assert parameters == {"focus", "variant", "inspect", "orbit", "zoom"}
     assert "image/png" in paths["/api/view.png"]["get"]["responses"]["200"]["content"]
+
+
+def test_security_headers_cors_and_login_limit_are_wired(client: TestClient) -> None:
+    for path, csp in (
+        ("/", APP_CSP),
+        ("/static/app.js", APP_CSP),
+        ("/healthz", APP_CSP),
+        ("/docs", DOCS_CSP),
+    ):
+        response = client.get(path)
+        assert response.headers["content-security-policy"] == csp, path
+        assert response.headers["x-content-type-options"] == "nosniff"
+    preflight = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+    assert (
+        "access-control-allow-origin" not in client.options("/api/accounts/login", headers=preflight).headers
+    )
+    with_cors = TestClient(create_app(settings(cors_origins=["https://shop.example"])))  # no lifespan needed
+    allowed = with_cors.options("/api/accounts/login", headers=preflight)
+    assert (
+        allowed.status_code == 200
+        and allowed.headers["access-control-allow-origin"] == "https://shop.example"
+    )
+    # The default login limit, 10 a minute per client and email, in memory.
+    body = {"email": f"nobody-{uuid.uuid4().hex}@example.com", "password": "not the password"}
+    statuses = [client.post("/api/accounts/login", json=body).status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]
+    # And checkout's, 20 a minute per client: counted before the request is even validated.
+    checkouts = TestClient(client.app, client=("192.0.2.44", 5000))
+    statuses = [checkouts.post("/api/checkout", json={}).status_code for _ in range(21)]
+    assert statuses == [422] * 20 + [429]
 
 
 # --- a renderer that cannot start ---------------------------------------------------------------
