@@ -48,7 +48,12 @@ def _free_port() -> int:
 @contextmanager
 def _server(url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     port = _free_port()
-    env = {**os.environ, "HOLOSHOP_DATABASE_URL": url, "HOLOSHOP_SWEEP_SECONDS": "3600"}
+    env = {
+        **os.environ,
+        "HOLOSHOP_DATABASE_URL": url,
+        "HOLOSHOP_SWEEP_SECONDS": "3600",
+        "HOLOSHOP_CHECKOUT_RATE_LIMIT": "100000/minute",  # all buyers share one address here
+    }
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
