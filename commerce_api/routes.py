@@ -1,11 +1,16 @@
 """The catalog and search API under /api: validation and status codes here, the logic in services."""
 
+from collections.abc import Callable, Hashable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from commerce_api.catalog import ProductNotFound, get_product, list_products
+from commerce_api.read_cache import ReadCache
 from commerce_api.schemas import ProductPage, ProductRead, SearchPage
 from commerce_api.search import SearchQuery, SearchQueryError, search
 
@@ -17,18 +22,37 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 
 
-def commerce_router(sessions: sessionmaker[Session], *, thumbnail_url: str | None = None) -> APIRouter:
-    """`thumbnail_url`: a template with `{id}` and `{index}` for products' thumbnails, or None."""
+def commerce_router(
+    sessions: sessionmaker[Session], *, thumbnail_url: str | None = None, cache: ReadCache | None = None
+) -> APIRouter:
+    """`thumbnail_url`: a template with `{id}` and `{index}` for products' thumbnails, or None;
+    `cache`: where listing and search answers are kept for a moment (none: every read queries)."""
     router = APIRouter(prefix="/api")
     # Each endpoint opens its session in its own body, on its worker thread. A yield dependency
     # would close it in a separate threadpool hop that is skipped when the client goes away
     # mid-request (the task is cancelled), leaking the connection until the pool runs dry.
 
+    async def cached(key: Hashable, read: Callable[[Session], BaseModel]) -> Response:
+        """The answer from the cache, or read (on a worker thread, off the event loop) and kept."""
+        body = cache.get(key) if cache is not None else None
+        if body is None:
+
+            def query() -> bytes:
+                with sessions() as db:
+                    return read(db).model_dump_json().encode()
+
+            body = await run_in_threadpool(query)
+            if cache is not None:
+                cache.put(key, body)
+        return Response(body, media_type="application/json")
+
     @router.get("/catalog/products", response_model=ProductPage, tags=["catalog"])
-    def products(limit: Limit = 50, offset: Offset = 0) -> ProductPage:
-        """Products by name with their variants, prices and stock."""
-        with sessions() as db:
-            return list_products(db, limit=limit, offset=offset, thumbnail_url=thumbnail_url)
+    async def products(limit: Limit = 50, offset: Offset = 0) -> Response:
+        """Products by name with their variants, prices and stock (stock may be a second old)."""
+        return await cached(
+            ("products", limit, offset),
+            lambda db: list_products(db, limit=limit, offset=offset, thumbnail_url=thumbnail_url),
+        )
 
     @router.get(
         "/catalog/products/{product_id}",
@@ -49,7 +73,7 @@ def commerce_router(sessions: sessionmaker[Session], *, thumbnail_url: str | Non
         responses={422: {"description": "a query without words, or a price range upside down"}},
         tags=["catalog"],
     )
-    def search_products(
+    async def search_products(
         q: Annotated[
             str | None, Query(min_length=1, max_length=200, description="words, all must match")
         ] = None,
@@ -59,14 +83,13 @@ def commerce_router(sessions: sessionmaker[Session], *, thumbnail_url: str | Non
         in_stock: bool = False,
         limit: Limit = 20,
         offset: Offset = 0,
-    ) -> SearchPage:
+    ) -> Response:
         """Full-text search ranked by relevance, with category, price and stock filters and facets."""
         if min_price is not None and max_price is not None and min_price > max_price:
             raise HTTPException(422, "min_price is above max_price")
         query = SearchQuery(q, category, min_price, max_price, in_stock, limit, offset)
         try:
-            with sessions() as db:
-                return search(db, query)
+            return await cached(("search", query), lambda db: search(db, query))
         except SearchQueryError as exc:
             raise HTTPException(422, str(exc)) from None
 

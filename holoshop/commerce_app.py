@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assets.catalog import build_catalog
 from commerce_api.account_routes import accounts_router
@@ -29,6 +30,7 @@ from commerce_api.payments.base_provider import PaymentProvider
 from commerce_api.payments.offline_provider import OfflineProvider
 from commerce_api.payments.stripe_provider import StripeProvider
 from commerce_api.rate_limit import RateLimits
+from commerce_api.read_cache import ReadCache
 from commerce_api.routes import commerce_router
 from commerce_api.seed import seed_catalog
 from commerce_api.stripe_webhook_routes import stripe_webhook_router
@@ -37,7 +39,9 @@ from holoshop.config import Settings
 from holoshop.security_headers import add_browser_security
 
 __all__ = [
+    "ClearOnAdminWrites",
     "account_policy",
+    "catalog_cache",
     "commerce_routers",
     "create_commerce_app",
     "payment_provider",
@@ -89,17 +93,19 @@ def commerce_routers(
     limits: RateLimits,
     *,
     thumbnail_url: str | None = None,
+    read_cache: ReadCache | None = None,
 ) -> list[APIRouter]:
     """Every router of the shop's API, wired to one database, one cart cache, the provider and the
     login and checkout rate limits.
 
     `thumbnail_url` (a template with {product_id} and {variant}) is given where a renderer serves
-    product thumbnails; the commerce service alone has none.
+    product thumbnails; the commerce service alone has none. `read_cache` keeps listing and search
+    answers for a moment (see `catalog_cache`).
     """
     policy = account_policy(settings)
     provider = payment_provider(settings)
     routers = [
-        commerce_router(sessions, thumbnail_url=thumbnail_url),
+        commerce_router(sessions, thumbnail_url=thumbnail_url, cache=read_cache),
         accounts_router(sessions, policy, cart_cache, login_limit=limits.login),
         carts_router(sessions, policy, cart_cache),
         checkout_router(
@@ -115,6 +121,35 @@ def commerce_routers(
     if settings.payment_provider == "stripe":
         routers.append(stripe_webhook_router(sessions, provider, stripe_webhook_secret(settings)))
     return routers
+
+
+def catalog_cache(settings: Settings) -> ReadCache:
+    return ReadCache(settings.catalog_cache_seconds)
+
+
+class ClearOnAdminWrites:
+    """ASGI middleware: a successful write under /api/admin clears the catalog read cache, so staff
+    see their edit at once (other processes' caches lapse within their few seconds)."""
+
+    def __init__(self, app: ASGIApp, cache: ReadCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or not scope["path"].startswith("/api/admin/")
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def clearing_send(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                self.cache.clear()
+            await send(message)
+
+        await self.app(scope, receive, clearing_send)
 
 
 async def _sweep(sessions: sessionmaker[Session], every_s: float) -> None:
@@ -168,8 +203,10 @@ def create_commerce_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     cart_cache = make_cart_cache(settings.redis_url)
-    for router in commerce_routers(settings, sessions, cart_cache, limits):
+    reads = catalog_cache(settings)
+    for router in commerce_routers(settings, sessions, cart_cache, limits, read_cache=reads):
         app.include_router(router)
+    app.add_middleware(ClearOnAdminWrites, cache=reads)
     add_browser_security(app, settings.cors_origins)
 
     @app.get("/healthz", tags=["ops"])

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(
         30.0, gt=0, le=3600, description="how often lapsed reservations are released"
     )
+    catalog_cache_seconds: float = Field(
+        1.0, ge=0, le=3600, description="how long listing and search answers are reused; 0: never"
+    )
     redis_url: str | None = Field(
         None, description="Redis URL for the carts' fast path and rate limits; unset: in-process"
     )

@@ -1,0 +1,58 @@
+"""A short-lived cache of catalog and search answers, as serialised JSON, in this process.
+
+Listing and search are most of a shop's traffic and change rarely; answering them from memory for
+a second takes the database and the ORM off the hot path. What a shopper may see is at most `ttl`
+old: a price or a stock figure a second late. Nothing that takes money relies on it: adding to a
+cart and checking out always read the database. Catalog writes through this process's admin API
+clear it at once; other processes' entries lapse within `ttl`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+__all__ = ["ReadCache"]
+
+
+class ReadCache:
+    """Bytes by key for `ttl` seconds, at most `max_entries` (least recently used go first)."""
+
+    def __init__(
+        self, ttl: float, max_entries: int = 2048, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = ttl
+        self._max = max_entries
+        self._clock = clock
+        self._entries: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> bytes | None:
+        if self.ttl <= 0:
+            return None
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= now:
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[1]
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if self.ttl <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (self._clock() + self.ttl, body)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
