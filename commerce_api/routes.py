@@ -1,5 +1,6 @@
 """The catalog and search API under /api: validation and status codes here, the logic in services."""
 
+import asyncio
 from collections.abc import Callable, Hashable
 from typing import Annotated
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from commerce_api.catalog import ProductNotFound, get_product, list_products
-from commerce_api.read_cache import ReadCache
+from commerce_api.read_cache import Lookup, ReadCache
 from commerce_api.schemas import ProductPage, ProductRead, SearchPage
 from commerce_api.search import SearchQuery, SearchQueryError, search
 
@@ -32,19 +33,35 @@ def commerce_router(
     # would close it in a separate threadpool hop that is skipped when the client goes away
     # mid-request (the task is cancelled), leaking the connection until the pool runs dry.
 
+    refreshing: dict[Hashable, asyncio.Future[bytes]] = {}
+
     async def cached(key: Hashable, read: Callable[[Session], BaseModel]) -> Response:
-        """The answer from the cache, or read (on a worker thread, off the event loop) and kept."""
-        body = cache.get(key) if cache is not None else None
-        if body is None:
+        """The answer from the cache, or read once (on a worker thread) however many ask at once.
+
+        A lapsed answer is served while a single request refreshes it in the background.
+        """
+        found = cache.lookup(key) if cache is not None else Lookup(None, False)
+        if found.fresh and found.body is not None:
+            return Response(found.body, media_type="application/json")
+        task = refreshing.get(key)
+        if task is None:
 
             def query() -> bytes:
                 with sessions() as db:
                     return read(db).model_dump_json().encode()
 
-            body = await run_in_threadpool(query)
-            if cache is not None:
-                cache.put(key, body)
-        return Response(body, media_type="application/json")
+            task = asyncio.ensure_future(run_in_threadpool(query))
+            refreshing[key] = task
+
+            def done(finished: asyncio.Future[bytes]) -> None:
+                refreshing.pop(key, None)
+                if cache is not None and not finished.cancelled() and finished.exception() is None:
+                    cache.put(key, finished.result())
+
+            task.add_done_callback(done)
+        if found.body is not None:
+            return Response(found.body, media_type="application/json")
+        return Response(await asyncio.shield(task), media_type="application/json")
 
     @router.get("/catalog/products", response_model=ProductPage, tags=["catalog"])
     async def products(limit: Limit = 50, offset: Offset = 0) -> Response:

@@ -3,19 +3,24 @@ staff edit through the app (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from commerce_api import accounts, admin
 from commerce_api.db import make_engine, session_factory
 from commerce_api.models import Variant
 from commerce_api.read_cache import ReadCache
+from commerce_api.routes import commerce_router
 from holoshop.commerce_app import account_policy, create_commerce_app
 from holoshop.config import Settings
+from tests.shop_helpers import small_shop
 
 
 class _Clock:
@@ -36,7 +41,10 @@ def test_entries_live_for_their_ttl_only() -> None:
     assert cache.get("a") == b"1"
     clock.now += 0.02
     assert cache.get("a") is None
-    assert (cache.hits, cache.misses) == (2, 2)
+    assert cache.lookup("a") == (b"1", False), "just lapsed: served while one request refreshes it"
+    clock.now += 1.0
+    assert cache.lookup("a") == (None, False), "lapsed more than a ttl ago: not served at all"
+    assert cache.hits == 2
 
 
 def test_the_least_recently_used_entries_go_first() -> None:
@@ -95,3 +103,30 @@ def test_listing_is_served_from_the_cache_until_a_staff_edit(
         assert fresh["variants"][0]["stock"] == 9
     finally:
         engine.dispose()
+
+
+def test_concurrent_readers_share_one_query(empty_database: str) -> None:
+    """With nothing cached (ttl 0), 32 simultaneous identical searches still cost one search."""
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "FROM product" in statement:
+            statements.append(statement)
+
+    async def burst(app: FastAPI) -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop") as client:
+            answers = await asyncio.gather(*(client.get("/api/search?q=lamp") for _ in range(32)))
+        return [a.status_code for a in answers]
+
+    with small_shop(empty_database) as sessions:
+        app = FastAPI()
+        app.include_router(commerce_router(sessions, cache=ReadCache(0.0)))
+        event.listen(sessions.kw["bind"], "before_cursor_execute", count)
+        statuses = asyncio.run(burst(app))
+        alone = len(statements)
+        statements.clear()
+        asyncio.run(burst(app))
+    assert statuses == [200] * 32
+    assert 0 < alone <= 4, f"{alone} statements: one search's, not one per reader"
+    assert 0 < len(statements) <= 4
