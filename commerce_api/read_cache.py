@@ -11,6 +11,7 @@ clear it at once; other processes' entries lapse within `ttl`.
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -64,8 +65,11 @@ class ReadCache:
     def put(self, key: Hashable, body: bytes) -> None:
         if self.ttl <= 0:
             return
+        # Lifetimes spread over the last fifth of the ttl, so answers cached together (at start, say)
+        # do not all lapse, and all refresh, in the same instant.
+        expires = self._clock() + self.ttl * random.uniform(0.8, 1.0)
         with self._lock:
-            self._entries[key] = (self._clock() + self.ttl, body)
+            self._entries[key] = (expires, body)
             self._entries.move_to_end(key)
             while len(self._entries) > self._max:
                 self._entries.popitem(last=False)

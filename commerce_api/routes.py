@@ -34,6 +34,7 @@ def commerce_router(
     # mid-request (the task is cancelled), leaking the connection until the pool runs dry.
 
     refreshing: dict[Hashable, asyncio.Future[bytes]] = {}
+    readers = asyncio.Semaphore(2)  # refreshes at once: more would only fight the event loop for the GIL
 
     async def cached(key: Hashable, read: Callable[[Session], BaseModel]) -> Response:
         """The answer from the cache, or read once (on a worker thread) however many ask at once.
@@ -50,7 +51,11 @@ def commerce_router(
                 with sessions() as db:
                     return read(db).model_dump_json().encode()
 
-            task = asyncio.ensure_future(run_in_threadpool(query))
+            async def refresh() -> bytes:
+                async with readers:
+                    return await run_in_threadpool(query)
+
+            task = asyncio.ensure_future(refresh())
             refreshing[key] = task
 
             def done(finished: asyncio.Future[bytes]) -> None:
