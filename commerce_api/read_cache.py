@@ -30,9 +30,14 @@ class ReadCache:
     """Bytes by key for `ttl` seconds, at most `max_entries` (least recently used go first)."""
 
     def __init__(
-        self, ttl: float, max_entries: int = 2048, clock: Callable[[], float] = time.monotonic
+        self,
+        ttl: float,
+        max_entries: int = 2048,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: float = 0.2,
     ) -> None:
         self.ttl = ttl
+        self._jitter = jitter
         self._max = max_entries
         self._clock = clock
         self._entries: OrderedDict[Hashable, tuple[float, bytes]] = OrderedDict()
@@ -65,9 +70,9 @@ class ReadCache:
     def put(self, key: Hashable, body: bytes) -> None:
         if self.ttl <= 0:
             return
-        # Lifetimes spread over the last fifth of the ttl, so answers cached together (at start, say)
-        # do not all lapse, and all refresh, in the same instant.
-        expires = self._clock() + self.ttl * random.uniform(0.8, 1.0)
+        # Lifetimes spread over the last `jitter` of the ttl, so answers cached together (at start,
+        # say) do not all lapse, and all refresh, in the same instant.
+        expires = self._clock() + self.ttl * random.uniform(1.0 - self._jitter, 1.0)
         with self._lock:
             self._entries[key] = (expires, body)
             self._entries.move_to_end(key)

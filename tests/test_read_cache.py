@@ -33,7 +33,7 @@ class _Clock:
 
 def test_entries_live_for_their_ttl_only() -> None:
     clock = _Clock()
-    cache = ReadCache(1.0, clock=clock)
+    cache = ReadCache(1.0, clock=clock, jitter=0.0)
     assert cache.get("a") is None
     cache.put("a", b"1")
     assert cache.get("a") == b"1"
@@ -45,6 +45,20 @@ def test_entries_live_for_their_ttl_only() -> None:
     clock.now += 1.0
     assert cache.lookup("a") == (None, False), "lapsed more than a ttl ago: not served at all"
     assert cache.hits == 2
+
+
+def test_lifetimes_are_spread_over_the_last_part_of_the_ttl() -> None:
+    clock = _Clock()
+    cache = ReadCache(10.0, clock=clock, jitter=0.2)
+    for key in range(200):
+        cache.put(key, b"x")
+    clock.now += 7.99
+    assert all(cache.get(key) == b"x" for key in range(200))
+    clock.now += 2.0
+    lapsed = sum(cache.get(key) is None for key in range(200))
+    assert 0 < lapsed < 200, "some lapsed between 8 and 10 s, not all at once"
+    clock.now += 0.02
+    assert all(cache.get(key) is None for key in range(200))
 
 
 def test_the_least_recently_used_entries_go_first() -> None:
