@@ -296,6 +296,18 @@ def admin_demote(email: Annotated[str, typer.Argument(help="An existing account'
     _set_staff(email, False)
 
 
+def _server_settings(host: str | None, port: int | None, models: Path | None) -> Settings:
+    """The configured settings, with what the command line gives taking precedence."""
+    settings = Settings()
+    return settings.model_copy(
+        update={
+            "host": host or settings.host,
+            "port": port or settings.port,
+            "models_dir": models or settings.models_dir,
+        }
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="Interface to listen on.")] = None,
@@ -307,14 +319,7 @@ def serve(
 
     from holoshop.server import create_app
 
-    settings = Settings()
-    settings = settings.model_copy(
-        update={
-            "host": host or settings.host,
-            "port": port or settings.port,
-            "models_dir": models or settings.models_dir,
-        }
-    )
+    settings = _server_settings(host, port, models)
     typer.echo(f"Holoshop showroom on http://{settings.host}:{settings.port}/", err=True)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
@@ -334,14 +339,7 @@ def commerce(
 
     from holoshop.commerce_app import create_commerce_app
 
-    settings = Settings()
-    settings = settings.model_copy(
-        update={
-            "host": host or settings.host,
-            "port": port or settings.port,
-            "models_dir": models or settings.models_dir,
-        }
-    )
+    settings = _server_settings(host, port, models)
     typer.echo(f"Holoshop commerce API on http://{settings.host}:{settings.port}/docs", err=True)
     uvicorn.run(create_commerce_app(settings), host=settings.host, port=settings.port, log_level="info")
 
