@@ -3,7 +3,7 @@
 
 # No `from __future__ import annotations`: FastAPI must see the router-local aliases at definition.
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path
@@ -62,25 +62,24 @@ def admin_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIR
     staff = require_staff(sessions, policy)
     router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(staff)], responses=_ERRORS)
 
-    def session() -> Iterator[Session]:
-        with sessions() as s:
-            yield s
-
-    Db = Annotated[Session, Depends(session)]
+    # Each endpoint opens its session in its own body (see routes.py): a yield dependency's close
+    # runs in a separate threadpool hop that a cancelled request skips, leaking the connection.
 
     @router.post("/products", status_code=201, response_model=ProductRead, responses=_CONFLICT)
-    def create_product(db: Db, body: ProductCreate) -> ProductRead:
+    def create_product(body: ProductCreate) -> ProductRead:
         """A product with its category (created when new), variants, prices and stock; searchable at once."""
         try:
-            return admin.create_product(db, body)
+            with sessions() as db:
+                return admin.create_product(db, body)
         except Conflict as exc:
             raise HTTPException(409, str(exc)) from None
 
     @router.patch("/products/{product_id}", response_model=ProductRead, responses=_NOT_FOUND | _CONFLICT)
-    def update_product(db: Db, product_id: ProductId, body: ProductUpdate) -> ProductRead:
+    def update_product(product_id: ProductId, body: ProductUpdate) -> ProductRead:
         """Name, description, category or model; the search index follows."""
         try:
-            return admin.update_product(db, product_id, body)
+            with sessions() as db:
+                return admin.update_product(db, product_id, body)
         except ProductNotFound:
             raise HTTPException(404, f"no product {product_id!r}") from None
         except Conflict as exc:
@@ -92,10 +91,11 @@ def admin_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIR
         response_model=VariantRead,
         responses=_NOT_FOUND | _CONFLICT,
     )
-    def add_variant(db: Db, product_id: ProductId, body: VariantCreate) -> VariantRead:
+    def add_variant(product_id: ProductId, body: VariantCreate) -> VariantRead:
         """A new variant at the next position, i.e. the next glTF variant index of the model."""
         try:
-            return admin.add_variant(db, product_id, body)
+            with sessions() as db:
+                return admin.add_variant(db, product_id, body)
         except ProductNotFound:
             raise HTTPException(404, f"no product {product_id!r}") from None
         except Conflict as exc:
@@ -106,12 +106,11 @@ def admin_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIR
         response_model=VariantRead,
         responses=_NOT_FOUND | _CONFLICT,
     )
-    def update_variant(
-        db: Db, product_id: ProductId, variant_id: VariantId, body: VariantUpdate
-    ) -> VariantRead:
+    def update_variant(product_id: ProductId, variant_id: VariantId, body: VariantUpdate) -> VariantRead:
         """Name, SKU, price, currency or stock of one variant."""
         try:
-            return admin.update_variant(db, product_id, variant_id, body)
+            with sessions() as db:
+                return admin.update_variant(db, product_id, variant_id, body)
         except VariantNotFound as exc:
             raise HTTPException(404, str(exc)) from None
         except Conflict as exc:
@@ -120,10 +119,11 @@ def admin_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIR
     @router.put(
         "/products/{product_id}/variants/{variant_id}/stock", response_model=VariantRead, responses=_NOT_FOUND
     )
-    def set_stock(db: Db, product_id: ProductId, variant_id: VariantId, body: StockSet) -> VariantRead:
+    def set_stock(product_id: ProductId, variant_id: VariantId, body: StockSet) -> VariantRead:
         """Sets the count (a stock take); deliveries and corrections are safer as `stock/adjust`."""
         try:
-            return admin.set_stock(db, product_id, variant_id, body.stock)
+            with sessions() as db:
+                return admin.set_stock(db, product_id, variant_id, body.stock)
         except VariantNotFound as exc:
             raise HTTPException(404, str(exc)) from None
 
@@ -132,10 +132,11 @@ def admin_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIR
         response_model=VariantRead,
         responses=_NOT_FOUND | {409: {"description": "the stock would go below zero"}},
     )
-    def adjust_stock(db: Db, product_id: ProductId, variant_id: VariantId, body: StockAdjust) -> VariantRead:
+    def adjust_stock(product_id: ProductId, variant_id: VariantId, body: StockAdjust) -> VariantRead:
         """Adds `delta` atomically (negative removes): reservations made meanwhile are kept."""
         try:
-            return admin.adjust_stock(db, product_id, variant_id, body.delta)
+            with sessions() as db:
+                return admin.adjust_stock(db, product_id, variant_id, body.delta)
         except VariantNotFound as exc:
             raise HTTPException(404, str(exc)) from None
         except Conflict as exc:
