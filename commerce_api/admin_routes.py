@@ -6,13 +6,14 @@
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from commerce_api import accounts, admin
+from commerce_api import accounts, admin, admin_orders
 from commerce_api.accounts import AccountPolicy, InvalidToken
 from commerce_api.admin import Conflict, ProductNotFound, VariantNotFound
+from commerce_api.admin_order_schemas import AdminOrderPage, AdminOrderRead
 from commerce_api.admin_schemas import (
     ProductCreate,
     ProductUpdate,
@@ -21,6 +22,10 @@ from commerce_api.admin_schemas import (
     VariantCreate,
     VariantUpdate,
 )
+from commerce_api.order_schemas import OrderRead, OrderStatus, RefundRequest
+from commerce_api.orders import InvalidTransition, OrderNotFound
+from commerce_api.payments.base_provider import PaymentProvider, ProviderError
+from commerce_api.refunds import RefundFailed
 from commerce_api.schemas import AccountRead, ProductRead, VariantRead
 
 __all__ = ["admin_router", "require_staff"]
@@ -33,6 +38,11 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no such product or variant"}}
 _CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "id, SKU or variant name in use"}}
+_NO_ORDER: dict[int | str, dict[str, Any]] = {404: {"description": "no such order"}}
+_ORDER_CHANGE: dict[int | str, dict[str, Any]] = _NO_ORDER | {
+    409: {"description": "the order's status does not allow it"}
+}
+OrderId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 
 
 def require_staff(sessions: sessionmaker[Session], policy: AccountPolicy) -> Callable[..., AccountRead]:
@@ -58,8 +68,12 @@ def require_staff(sessions: sessionmaker[Session], policy: AccountPolicy) -> Cal
     return staff
 
 
-def admin_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIRouter:
+def admin_router(
+    sessions: sessionmaker[Session], policy: AccountPolicy, provider: PaymentProvider
+) -> APIRouter:
+    """`provider`: the app's payment provider, through which staff refunds go."""
     staff = require_staff(sessions, policy)
+    Staff = Annotated[AccountRead, Depends(staff)]  # the router's dependency, solved once per request
     router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(staff)], responses=_ERRORS)
 
     # Each endpoint opens its session in its own body (see routes.py): a yield dependency's close
@@ -142,8 +156,50 @@ def admin_router(sessions: sessionmaker[Session], policy: AccountPolicy) -> APIR
         except Conflict as exc:
             raise HTTPException(409, str(exc)) from None
 
-    # Orders: the lead adds these here over commerce_api/orders.py, behind the same staff dependency:
-    #   GET  /api/admin/orders               list, newest first, filter by status
-    #   POST /api/admin/orders/{id}/refund   through the payment provider, stock restored
+    @router.get("/orders", response_model=AdminOrderPage)
+    def orders(
+        status: OrderStatus | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> AdminOrderPage:
+        """Every order, newest first, optionally of one status, with the total for paging."""
+        with sessions() as db:
+            return admin_orders.list_orders(db, status, limit, offset)
+
+    @router.get("/orders/{order_id}", response_model=AdminOrderRead, responses=_NO_ORDER)
+    def order(order_id: OrderId) -> AdminOrderRead:
+        """One order with its account and every status change (from, to, reason, at)."""
+        try:
+            with sessions() as db:
+                return admin_orders.order_detail(db, order_id)
+        except OrderNotFound:
+            raise HTTPException(404, "no such order") from None
+
+    @router.post("/orders/{order_id}/fulfil", response_model=OrderRead, responses=_ORDER_CHANGE)
+    def fulfil(order_id: OrderId, account: Staff) -> OrderRead:
+        """Marks a paid order shipped (`paid -> fulfilled`); any other status is 409."""
+        try:
+            return admin_orders.fulfil_order(sessions, order_id, by=account.email)
+        except OrderNotFound:
+            raise HTTPException(404, "no such order") from None
+        except InvalidTransition as exc:
+            raise HTTPException(409, str(exc)) from None
+
+    @router.post(
+        "/orders/{order_id}/refund",
+        response_model=OrderRead,
+        responses=_ORDER_CHANGE | {502: {"description": "the provider failed or declined; retry is safe"}},
+    )
+    def refund(order_id: OrderId, body: RefundRequest) -> OrderRead:
+        """Refunds a paid or fulfilled order in full through the payment provider, optionally putting
+        its units back on sale; an order refunded already is 409, and no retry ever pays twice."""
+        try:
+            return admin_orders.refund(sessions, provider, order_id, body.reason, body.restock)
+        except OrderNotFound:
+            raise HTTPException(404, "no such order") from None
+        except InvalidTransition as exc:
+            raise HTTPException(409, str(exc)) from None
+        except (ProviderError, RefundFailed) as exc:
+            raise HTTPException(502, f"the refund failed at the payment provider: {exc}") from None
 
     return router

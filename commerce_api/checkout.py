@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
+from commerce_api.db import begin_write
 from commerce_api.idempotency import IN_FLIGHT, IdempotencyConflict, request_hash
 from commerce_api.models import (
     Cart,
@@ -103,13 +104,6 @@ class CheckoutResult:
     status_code: int
     body: dict[str, Any]
     replayed: bool
-
-
-def begin_write(session: Session) -> None:
-    """On SQLite, takes the write lock first: a deferred transaction that reads, then writes, fails at
-    once when another writer got in between, while an immediate one waits its turn (busy_timeout)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _now() -> datetime:

@@ -15,7 +15,15 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["DEFAULT_SQLITE_PATH", "POOL_SIZE", "database_url", "make_engine", "migrate", "session_factory"]
+__all__ = [
+    "DEFAULT_SQLITE_PATH",
+    "POOL_SIZE",
+    "begin_write",
+    "database_url",
+    "make_engine",
+    "migrate",
+    "session_factory",
+]
 
 DEFAULT_SQLITE_PATH = Path(".holoshop/shop.db")
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -71,6 +79,13 @@ def make_engine(
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay readable after commit, so services can return them."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def begin_write(session: Session) -> None:
+    """On SQLite, takes the write lock first: a deferred transaction that reads, then writes, fails at
+    once when another writer got in between, while an immediate one waits its turn (busy_timeout)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def migrate(url: str, revision: str = "head") -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commerce_api.checkout import begin_write
+from commerce_api.db import begin_write
 from commerce_api.models import Refund
 from commerce_api.order_schemas import OrderRead
 from commerce_api.orders import InvalidTransition, get_order, lock_variants, read_order, transition

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commerce_api.checkout import begin_write
+from commerce_api.db import begin_write
 from commerce_api.models import Order, Payment, Refund, WebhookEvent
 from commerce_api.orders import apply_payment_status, get_order, transition
 from commerce_api.payments.base_provider import PaymentProvider
