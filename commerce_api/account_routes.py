@@ -3,7 +3,6 @@
 # No `from __future__ import annotations`: FastAPI must see the router-local aliases at definition.
 
 import contextlib
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response
@@ -43,11 +42,8 @@ def accounts_router(
     router = APIRouter(prefix="/api/accounts", tags=["accounts"])
     bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
 
-    def session() -> Iterator[Session]:
-        with sessions() as s:
-            yield s
-
-    Db = Annotated[Session, Depends(session)]
+    # Each endpoint opens its session in its own body (see routes.py): a yield dependency's close
+    # runs in a separate threadpool hop that a cancelled request skips, leaking the connection.
     Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
     @router.post(
@@ -56,9 +52,10 @@ def accounts_router(
         response_model=AccountRead,
         responses={409: {"description": "the email is taken"}, 422: {"description": "not an email"}},
     )
-    def register(db: Db, body: RegisterRequest) -> AccountRead:
+    def register(body: RegisterRequest) -> AccountRead:
         try:
-            return accounts.register(db, policy, body.email, body.password)
+            with sessions() as db:
+                return accounts.register(db, policy, body.email, body.password)
         except InvalidRegistration as exc:
             raise HTTPException(422, str(exc)) from None
         except EmailTaken:
@@ -70,46 +67,50 @@ def accounts_router(
         responses={401: {"description": _BAD_CREDENTIALS}, **RATE_LIMITED_RESPONSE},
         dependencies=[Depends(login_limit)] if login_limit else [],
     )
-    def login(db: Db, body: LoginRequest) -> TokenPair:
+    def login(body: LoginRequest) -> TokenPair:
         """An access token (Bearer, minutes) and a refresh token (days) for an email and password.
 
         With a `cart_token`, that guest cart's items move into the account's cart; a token that is
         unknown (e.g. merged already) or another account's never fails the login.
         """
-        try:
-            account = accounts.authenticate(db, policy, body.email, body.password)
-        except InvalidCredentials:
-            raise _unauthorized(_BAD_CREDENTIALS) from None
-        pair = accounts.issue_tokens(db, policy, account.id)
-        if body.cart_token is not None:
-            with contextlib.suppress(CartNotFound, CartForbidden):
-                carts.merge_carts(db, body.cart_token, account.id, cache=cart_cache)
-        return pair
+        with sessions() as db:
+            try:
+                account = accounts.authenticate(db, policy, body.email, body.password)
+            except InvalidCredentials:
+                raise _unauthorized(_BAD_CREDENTIALS) from None
+            pair = accounts.issue_tokens(db, policy, account.id)
+            if body.cart_token is not None:
+                with contextlib.suppress(CartNotFound, CartForbidden):
+                    carts.merge_carts(db, body.cart_token, account.id, cache=cart_cache)
+            return pair
 
     @router.post("/refresh", response_model=TokenPair, responses=_UNAUTHORIZED)
-    def refresh(db: Db, body: RefreshRequest) -> TokenPair:
+    def refresh(body: RefreshRequest) -> TokenPair:
         """A new pair; the refresh token presented is spent, and presenting it again ends every session."""
         try:
-            return accounts.refresh(db, policy, body.refresh_token)
+            with sessions() as db:
+                return accounts.refresh(db, policy, body.refresh_token)
         except InvalidToken:
             raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
 
     @router.post("/logout", status_code=204, response_class=Response, responses=_UNAUTHORIZED)
-    def logout(db: Db, body: RefreshRequest) -> Response:
+    def logout(body: RefreshRequest) -> Response:
         """Revokes the refresh token; the access token lapses by itself within minutes."""
         try:
-            accounts.logout(db, policy, body.refresh_token)
+            with sessions() as db:
+                accounts.logout(db, policy, body.refresh_token)
         except InvalidToken:
             raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
         return Response(status_code=204)
 
     @router.get("/me", response_model=AccountRead, responses=_UNAUTHORIZED)
-    def me(db: Db, credentials: Bearer) -> AccountRead:
+    def me(credentials: Bearer) -> AccountRead:
         """The account of the Bearer access token."""
         if credentials is None:
             raise _unauthorized("a Bearer access token is required")
         try:
-            return accounts.current_account(db, policy, credentials.credentials)
+            with sessions() as db:
+                return accounts.current_account(db, policy, credentials.credentials)
         except InvalidToken:
             raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
 

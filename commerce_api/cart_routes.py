@@ -7,7 +7,6 @@ exists, so a 404 would hide nothing). A Bearer token that is present but bad is 
 
 # No `from __future__ import annotations`: FastAPI must see the router-local aliases at definition.
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path
@@ -63,15 +62,12 @@ def carts_router(sessions: sessionmaker[Session], policy: AccountPolicy, cache: 
     router = APIRouter(prefix="/api", tags=["carts"])
     bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
 
-    def session() -> Iterator[Session]:
-        with sessions() as s:
-            yield s
+    # Each endpoint opens its session in its own body (see routes.py): a yield dependency's close
+    # runs in a separate threadpool hop that a cancelled request skips, leaking the connection. So the
+    # Bearer is a dependency (documented in OpenAPI) and its account is looked up in that session.
+    Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
-    Db = Annotated[Session, Depends(session)]
-
-    def account_id(
-        db: Db, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-    ) -> int | None:
+    def account_id(db: Session, credentials: HTTPAuthorizationCredentials | None) -> int | None:
         """The Bearer token's account, None without one; a bad token is refused, never ignored."""
         if credentials is None:
             return None
@@ -82,69 +78,78 @@ def carts_router(sessions: sessionmaker[Session], policy: AccountPolicy, cache: 
                 401, "invalid or expired token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
             ) from None
 
-    AccountId = Annotated[int | None, Depends(account_id)]
     Token = Annotated[str, Path(pattern=CART_TOKEN_PATTERN, description="the cart's 43-character token")]
     VariantId = Annotated[int, Path(ge=1, le=MAX_VARIANT_ID)]
 
     @router.post("/carts", status_code=201, response_model=CartRead, responses=_CART_ERRORS)
-    def create(db: Db, owner: AccountId) -> CartRead:
+    def create(credentials: Bearer) -> CartRead:
         """A new guest cart; with a Bearer token, the account's cart (created on demand)."""
         try:
-            return carts.create_cart(db, owner, cache=cache)
+            with sessions() as db:
+                return carts.create_cart(db, account_id(db, credentials), cache=cache)
         except CartError as exc:
             raise _http(exc) from None
 
     @router.get("/carts/{token}", response_model=CartRead, responses=_CART_ERRORS)
-    def read(db: Db, token: Token, owner: AccountId) -> CartRead:
+    def read(token: Token, credentials: Bearer) -> CartRead:
         try:
-            return carts.get_cart(db, token, owner, cache=cache)
+            with sessions() as db:
+                return carts.get_cart(db, token, account_id(db, credentials), cache=cache)
         except CartError as exc:
             raise _http(exc) from None
 
     @router.post("/carts/{token}/items", response_model=CartRead, responses=_CHANGE_ERRORS)
-    def add(db: Db, token: Token, owner: AccountId, body: AddItemRequest) -> CartRead:
+    def add(token: Token, credentials: Bearer, body: AddItemRequest) -> CartRead:
         """Adds a variant, by `variant_id` or by `product_id` and `variant_index`; quantities add up."""
         try:
-            return carts.add_item(
-                db,
-                token,
-                variant_id=body.variant_id,
-                product_id=body.product_id,
-                variant_index=body.variant_index,
-                quantity=body.quantity,
-                account_id=owner,
-                cache=cache,
-            )
+            with sessions() as db:
+                return carts.add_item(
+                    db,
+                    token,
+                    variant_id=body.variant_id,
+                    product_id=body.product_id,
+                    variant_index=body.variant_index,
+                    quantity=body.quantity,
+                    account_id=account_id(db, credentials),
+                    cache=cache,
+                )
         except CartError as exc:
             raise _http(exc) from None
 
     @router.put("/carts/{token}/items/{variant_id}", response_model=CartRead, responses=_CHANGE_ERRORS)
     def set_quantity(
-        db: Db, token: Token, variant_id: VariantId, owner: AccountId, body: SetQuantityRequest
+        token: Token, variant_id: VariantId, credentials: Bearer, body: SetQuantityRequest
     ) -> CartRead:
         """Sets a line's quantity; 0 removes it."""
         try:
-            return carts.set_quantity(db, token, variant_id, body.quantity, account_id=owner, cache=cache)
+            with sessions() as db:
+                owner = account_id(db, credentials)
+                return carts.set_quantity(db, token, variant_id, body.quantity, account_id=owner, cache=cache)
         except CartError as exc:
             raise _http(exc) from None
 
     @router.delete("/carts/{token}/items/{variant_id}", response_model=CartRead, responses=_CART_ERRORS)
-    def remove(db: Db, token: Token, variant_id: VariantId, owner: AccountId) -> CartRead:
+    def remove(token: Token, variant_id: VariantId, credentials: Bearer) -> CartRead:
         """Removes a line; one that is not in the cart is no error."""
         try:
-            return carts.remove_item(db, token, variant_id, account_id=owner, cache=cache)
+            with sessions() as db:
+                owner = account_id(db, credentials)
+                return carts.remove_item(db, token, variant_id, account_id=owner, cache=cache)
         except CartError as exc:
             raise _http(exc) from None
 
     @router.get("/cart", response_model=CartRead, responses={401: {"description": "no or a bad Bearer"}})
-    def mine(db: Db, owner: AccountId) -> CartRead:
+    def mine(credentials: Bearer) -> CartRead:
         """The Bearer's account cart, created on demand."""
-        if owner is None:
+        if credentials is None:
             raise HTTPException(
                 401, "a Bearer access token is required", headers={"WWW-Authenticate": "Bearer"}
             )
         try:
-            return carts.account_cart(db, owner, cache=cache)
+            with sessions() as db:
+                owner = account_id(db, credentials)
+                assert owner is not None  # a Bearer was given: an account, or 401 raised
+                return carts.account_cart(db, owner, cache=cache)
         except CartError as exc:
             raise _http(exc) from None
 

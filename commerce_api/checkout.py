@@ -6,7 +6,8 @@ Three short transactions, so no lock is held across a provider's network round t
    stock, write the order (pending_payment, reserved until a deadline) and empty the cart;
 2. pay: ask the provider, with an idempotency key derived from the order, outside any transaction;
 3. record: store the payment, move the order (paid, or cancelled with its stock back on a decline)
-   and complete the idempotency record with the answer.
+   and complete the idempotency record with the answer. A payment that succeeds for an order whose
+   reservation lapsed meanwhile and whose stock sold out is refunded after this commit.
 A crash between steps leaves a pending order that either a retry with the same key completes (the
 provider returns the same payment for the same key) or the reservation sweeper cancels.
 """
@@ -23,6 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
+from commerce_api.db import begin_write
 from commerce_api.idempotency import IN_FLIGHT, IdempotencyConflict, request_hash
 from commerce_api.models import (
     Cart,
@@ -38,6 +40,7 @@ from commerce_api.order_schemas import CheckoutRequest, OrderRead, OrderSummary,
 from commerce_api.orders import apply_payment_status, expire_reservations, get_order, read_order
 from commerce_api.payments.base_provider import PaymentProvider, ProviderError
 from commerce_api.pricing import totals
+from commerce_api.refunds import settle_late_refund
 
 __all__ = [
     "CartMissing",
@@ -103,13 +106,6 @@ class CheckoutResult:
     status_code: int
     body: dict[str, Any]
     replayed: bool
-
-
-def begin_write(session: Session) -> None:
-    """On SQLite, takes the write lock first: a deferred transaction that reads, then writes, fails at
-    once when another writer got in between, while an immediate one waits its turn (busy_timeout)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _now() -> datetime:
@@ -259,8 +255,9 @@ def _record(
     provider: str,
     intent_status: str,
     **payment: Any,
-) -> OrderRead:
-    """Step 3: the payment on record, the order moved, the key's answer stored; one transaction."""
+) -> tuple[OrderRead, bool]:
+    """Step 3: the payment on record, the order moved, the key's answer stored; one transaction.
+    Also whether the money is owed back (it landed after the reservation lapsed and the stock sold out)."""
     now = _now()
     with sessions() as session, session.begin():
         begin_write(session)
@@ -276,12 +273,15 @@ def _record(
                 **payment,
             )
             order.payments.append(row)  # inserted with its final status below, in one statement
+        refund_needed = False
         if intent_status in ("succeeded", "failed"):
             reason = f"{provider} payment {intent_status}"
-            apply_payment_status(session, row, intent_status, reason, now, order)
+            refund_needed = apply_payment_status(
+                session, row, intent_status, reason, now, order
+            ).refund_needed
         answer = read_order(order)
         _complete(session, key, answer.model_dump(mode="json"))
-        return answer
+        return answer, refund_needed
 
 
 def _complete(session: Session, key: str, answer: dict[str, Any]) -> None:
@@ -333,7 +333,7 @@ def place_order(
         raise PaymentUnavailable(order_id, str(exc)) from exc
     for attempt in range(3):
         try:
-            answer = _record(
+            answer, refund_needed = _record(
                 sessions,
                 order_id,
                 key,
@@ -348,7 +348,24 @@ def place_order(
         except IntegrityError:  # a concurrent retry stored the same payment first
             if attempt == 2:
                 raise
+    if refund_needed:
+        _settle_late_payment(sessions, provider, order_id, intent.provider_ref)
     return CheckoutResult(201, answer.model_dump(mode="json"), replayed=False)
+
+
+def _settle_late_payment(
+    sessions: sessionmaker[Session], provider: PaymentProvider, order_id: str, provider_ref: str
+) -> None:
+    """Refunds money taken for an order that lapsed while the provider answered and sold out since.
+
+    After the commit, as Stripe's webhook does (the same function, the same provider key, so the two
+    refund once between them). The answer stays the cancelled order either way; a provider failure
+    is logged, not raised: the order is settled on disk, and for Stripe the webhook retries the refund.
+    """
+    try:
+        settle_late_refund(sessions, provider, provider_ref)
+    except ProviderError:
+        log.exception("order %s was paid after it lapsed and sold out; its refund failed", order_id)
 
 
 def _record_answer(sessions: sessionmaker[Session], order_id: str, key: str) -> dict[str, Any]:

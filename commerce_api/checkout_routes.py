@@ -2,7 +2,6 @@
 
 # No `from __future__ import annotations`: FastAPI must see the router-local aliases at definition.
 
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
@@ -59,15 +58,13 @@ def checkout_router(
     router = APIRouter(prefix="/api")
     bearer = HTTPBearer(auto_error=False, description="an access token from /api/accounts/login")
 
-    def session() -> Iterator[Session]:
-        with sessions() as s:
-            yield s
+    # Each endpoint opens its session in its own body (see routes.py): a yield dependency's close
+    # runs in a separate threadpool hop that a cancelled request skips, leaking the connection. So the
+    # Bearer is a dependency (documented in OpenAPI) and its account is looked up in that session.
+    Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
-    Db = Annotated[Session, Depends(session)]
-
-    def optional_account(
-        db: Db, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-    ) -> int | None:
+    def optional_account(db: Session, credentials: HTTPAuthorizationCredentials | None) -> int | None:
+        """The Bearer token's account, None without one; a bad token is refused, never ignored."""
         if credentials is None:
             return None
         try:
@@ -75,7 +72,6 @@ def checkout_router(
         except InvalidToken:
             raise _unauthorized() from None
 
-    AccountId = Annotated[int | None, Depends(optional_account)]
     cache = cart_cache or NullCartCache()
 
     def recache_cart(token: str, account_id: int | None) -> None:
@@ -102,10 +98,11 @@ def checkout_router(
     @router.post(
         "/checkout/quote", response_model=OrderSummary, responses=_CHECKOUT_ERRORS, tags=["checkout"]
     )
-    def checkout_quote(db: Db, account_id: AccountId, body: CheckoutRequest) -> OrderSummary:
+    def checkout_quote(credentials: Bearer, body: CheckoutRequest) -> OrderSummary:
         """Lines, shipping, tax and total as checkout would charge them now; nothing is reserved."""
         try:
-            return quote(db, body, account_id)
+            with sessions() as db:
+                return quote(db, body, optional_account(db, credentials))
         except CartMissing:
             raise HTTPException(404, "no such cart") from None
         except (EmptyCart, MixedCurrencies, UnknownShippingOption, UnsupportedCountry) as exc:
@@ -120,7 +117,7 @@ def checkout_router(
         dependencies=[Depends(checkout_limit)] if checkout_limit else [],
     )
     def checkout(
-        account_id: AccountId,
+        credentials: Bearer,
         body: CheckoutRequest,
         idempotency_key: Annotated[
             str,
@@ -138,6 +135,8 @@ def checkout_router(
         with a different body, 409. An order paid offline is `paid` at once; a Stripe one stays
         `pending_payment` with a client secret until the provider's webhook confirms it.
         """
+        with sessions() as db:
+            account_id = optional_account(db, credentials)
         try:
             result = place_order(sessions, provider, body, idempotency_key, account_id, checkout_policy)
         except IdempotencyConflict as exc:
@@ -161,17 +160,17 @@ def checkout_router(
         responses={404: {"description": "no such order"}, 401: {"description": _BAD_TOKEN}},
         tags=["orders"],
     )
-    def order(
-        db: Db, account_id: AccountId, order_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-    ) -> OrderRead:
+    def order(credentials: Bearer, order_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> OrderRead:
         """A guest's order by its id (the id is the secret); an account's order also needs its token."""
-        try:
-            found = get_order(db, order_id)
-        except OrderNotFound:
-            raise HTTPException(404, "no such order") from None
-        if found.account_id is not None and found.account_id != account_id:
-            raise HTTPException(404, "no such order")  # not 403: an id alone reveals nothing
-        return read_order(found)
+        with sessions() as db:
+            account_id = optional_account(db, credentials)
+            try:
+                found = get_order(db, order_id)
+            except OrderNotFound:
+                raise HTTPException(404, "no such order") from None
+            if found.account_id is not None and found.account_id != account_id:
+                raise HTTPException(404, "no such order")  # not 403: an id alone reveals nothing
+            return read_order(found)
 
     @router.get(
         "/accounts/me/orders",
@@ -180,14 +179,16 @@ def checkout_router(
         tags=["orders"],
     )
     def my_orders(
-        db: Db,
-        account_id: AccountId,
+        credentials: Bearer,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     ) -> list[OrderRead]:
         """The account's order history, newest first."""
-        if account_id is None:
+        if credentials is None:
             raise _unauthorized("a Bearer access token is required")
-        return account_orders(db, account_id, limit, offset)
+        with sessions() as db:
+            account_id = optional_account(db, credentials)
+            assert account_id is not None  # a Bearer was given: an account, or 401 raised
+            return account_orders(db, account_id, limit, offset)
 
     return router

@@ -15,7 +15,15 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["DEFAULT_SQLITE_PATH", "POOL_SIZE", "database_url", "make_engine", "migrate", "session_factory"]
+__all__ = [
+    "DEFAULT_SQLITE_PATH",
+    "POOL_SIZE",
+    "begin_write",
+    "database_url",
+    "make_engine",
+    "migrate",
+    "session_factory",
+]
 
 DEFAULT_SQLITE_PATH = Path(".holoshop/shop.db")
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,20 +47,45 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite connections are shared with FastAPI's worker threads."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    pool_timeout: float | None = None,
+) -> Engine:
+    """An engine for `url`; SQLite connections are shared with FastAPI's worker threads.
+
+    The pool settings default to the backend's (below); tests shrink them to make a leak show.
+    """
+    pool: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("pool_size", pool_size),
+            ("max_overflow", max_overflow),
+            ("pool_timeout", pool_timeout),
+        )
+        if value is not None
+    }
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # As many pooled connections as FastAPI's worker threads may use at once (40): a smaller pool
     # opens and closes an overflow connection (a PostgreSQL backend fork) per request under load.
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, **({"pool_size": POOL_SIZE, "max_overflow": 10} | pool))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay readable after commit, so services can return them."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def begin_write(session: Session) -> None:
+    """On SQLite, takes the write lock first: a deferred transaction that reads, then writes, fails at
+    once when another writer got in between, while an immediate one waits its turn (busy_timeout)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def migrate(url: str, revision: str = "head") -> None:

@@ -1,4 +1,5 @@
-"""Refunding a paid order, with any provider: the money first, then the order, once.
+"""Refunding a paid order, with any provider: the money first, then the order, once; and refunding a
+payment that landed after its order lapsed and sold out (checkout and Stripe's webhook both find those).
 
 The provider is called outside any transaction with the key `refund-{order_id}`, so a retry after a
 crash or a timeout gets the same refund back, never a second one; the refund row (unique by the
@@ -14,13 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commerce_api.checkout import begin_write
-from commerce_api.models import Refund
+from commerce_api.db import begin_write
+from commerce_api.models import Payment, Refund
 from commerce_api.order_schemas import OrderRead
 from commerce_api.orders import InvalidTransition, get_order, lock_variants, read_order, transition
 from commerce_api.payments.base_provider import PaymentProvider
 
-__all__ = ["RefundFailed", "refund_order"]
+__all__ = ["RefundFailed", "refund_order", "settle_late_refund"]
 
 log = logging.getLogger("holoshop.refunds")
 
@@ -107,3 +108,45 @@ def refund_order(
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _late_refund_due(session: Session, payment: Payment) -> bool:
+    """Money kept for an order that will not ship: succeeded, order cancelled, nothing refunded."""
+    if payment.status != "succeeded" or get_order(session, payment.order_id).status != "cancelled":
+        return False
+    return not any(r.status != "failed" for r in payment.refunds)
+
+
+def settle_late_refund(sessions: sessionmaker[Session], provider: PaymentProvider, provider_ref: str) -> bool:
+    """Refunds a payment that arrived after its order lapsed and sold out, once; True if it refunded.
+
+    The provider is called outside any transaction with a key derived from the payment, so a
+    repeat (a redelivered event, a concurrent one) gets the same refund; `ProviderError` propagates.
+    """
+    with sessions() as session:
+        payment = session.scalars(select(Payment).where(Payment.provider_ref == provider_ref)).first()
+        if payment is None or not _late_refund_due(session, payment):
+            return False
+        payment_id, amount = payment.id, payment.amount_minor
+    result = provider.refund(
+        provider_ref=provider_ref, amount_minor=amount, idempotency_key=f"refund-late-{provider_ref}"
+    )
+    try:
+        with sessions() as session, session.begin():
+            begin_write(session)
+            if session.scalars(select(Refund).where(Refund.provider_ref == result.provider_ref)).first():
+                return False
+            session.add(
+                Refund(
+                    payment_id=payment_id,
+                    provider_ref=result.provider_ref,
+                    amount_minor=amount,
+                    status=result.status,
+                    reason="paid after the reservation lapsed and the stock sold out",
+                    created_at=_now(),
+                )
+            )
+    except IntegrityError:  # a concurrent delivery recorded the same refund first
+        return False
+    log.warning("refunded late payment %s (%s)", provider_ref, result.provider_ref)
+    return True

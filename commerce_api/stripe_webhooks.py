@@ -25,10 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from commerce_api.checkout import begin_write
+from commerce_api.db import begin_write
 from commerce_api.models import Order, Payment, Refund, WebhookEvent
 from commerce_api.orders import apply_payment_status, get_order, transition
 from commerce_api.payments.base_provider import PaymentProvider
+from commerce_api.refunds import settle_late_refund
 
 __all__ = [
     "InvalidWebhook",
@@ -156,48 +157,6 @@ def _apply(session: Session, kind: str, obj: dict[str, Any], now: datetime) -> _
         _refund_order_if_settled(session, order, payment, False, now)
         return _Applied("processed")
     return _Applied("ignored", f"event type {kind} is not handled")
-
-
-def _late_refund_due(session: Session, payment: Payment) -> bool:
-    """Money kept for an order that will not ship: succeeded, order cancelled, nothing refunded."""
-    if payment.status != "succeeded" or get_order(session, payment.order_id).status != "cancelled":
-        return False
-    return not any(r.status != "failed" for r in payment.refunds)
-
-
-def settle_late_refund(sessions: sessionmaker[Session], provider: PaymentProvider, provider_ref: str) -> bool:
-    """Refunds a payment that arrived after its order lapsed and sold out, once; True if it refunded.
-
-    The provider is called outside any transaction with a key derived from the payment, so a
-    repeat (a redelivered event, a concurrent one) gets the same refund; `ProviderError` propagates.
-    """
-    with sessions() as session:
-        payment = _payment(session, provider_ref)
-        if payment is None or not _late_refund_due(session, payment):
-            return False
-        payment_id, amount = payment.id, payment.amount_minor
-    result = provider.refund(
-        provider_ref=provider_ref, amount_minor=amount, idempotency_key=f"refund-late-{provider_ref}"
-    )
-    try:
-        with sessions() as session, session.begin():
-            begin_write(session)
-            if session.scalars(select(Refund).where(Refund.provider_ref == result.provider_ref)).first():
-                return False
-            session.add(
-                Refund(
-                    payment_id=payment_id,
-                    provider_ref=result.provider_ref,
-                    amount_minor=amount,
-                    status=result.status,
-                    reason="paid after the reservation lapsed and the stock sold out",
-                    created_at=_now(),
-                )
-            )
-    except IntegrityError:  # a concurrent delivery recorded the same refund first
-        return False
-    log.warning("refunded late payment %s (%s)", provider_ref, result.provider_ref)
-    return True
 
 
 def _seen(sessions: sessionmaker[Session], event_id: str) -> bool:

@@ -116,7 +116,7 @@ def commerce_routers(
             cart_cache=cart_cache,
             checkout_limit=limits.checkout,
         ),
-        admin_router(sessions, policy),
+        admin_router(sessions, policy, provider),
     ]
     if settings.payment_provider == "stripe":
         routers.append(stripe_webhook_router(sessions, provider, stripe_webhook_secret(settings)))

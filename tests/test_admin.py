@@ -18,6 +18,7 @@ from commerce_api.accounts import AccountPolicy
 from commerce_api.admin import AccountNotFound
 from commerce_api.admin_routes import admin_router
 from commerce_api.models import Variant
+from commerce_api.payments.offline_provider import OfflineProvider
 from commerce_api.routes import commerce_router
 
 POLICY = AccountPolicy(
@@ -40,7 +41,7 @@ def _account(shop: sessionmaker[Session], staff: bool) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def client(demo_shop: sessionmaker[Session]) -> Iterator[TestClient]:
     app = FastAPI()
-    app.include_router(admin_router(demo_shop, POLICY))
+    app.include_router(admin_router(demo_shop, POLICY, OfflineProvider()))
     app.include_router(commerce_router(demo_shop))
     with TestClient(app) as c:
         yield c
@@ -325,6 +326,10 @@ def test_openapi_documents_the_admin_api(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     admin_paths = sorted(p for p in paths if p.startswith("/api/admin"))
     assert admin_paths == [
+        "/api/admin/orders",
+        "/api/admin/orders/{order_id}",
+        "/api/admin/orders/{order_id}/fulfil",
+        "/api/admin/orders/{order_id}/refund",
         "/api/admin/products",
         "/api/admin/products/{product_id}",
         "/api/admin/products/{product_id}/variants",

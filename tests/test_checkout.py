@@ -29,6 +29,7 @@ from commerce_api.orders import InvalidTransition, apply_payment_status, get_ord
 from commerce_api.payments.base_provider import PaymentIntent, ProviderError, RefundResult
 from commerce_api.payments.offline_provider import DECLINED_METHOD, PENDING_METHOD, OfflineProvider
 from commerce_api.pricing import UnsupportedCountry
+from commerce_api.refunds import settle_late_refund
 from tests.shop_helpers import fill_cart, order_count, set_stock, small_shop, stock_of, variant_id
 
 ADDRESS = Address(name="Ada Buyer", line1="Hauptstr. 1", city="Berlin", postal_code="10115", country="DE")
@@ -213,6 +214,47 @@ def test_a_late_payment_for_sold_out_stock_asks_for_a_refund(shop: sessionmaker[
         assert outcome.refund_needed
         assert get_order(session, body["id"]).status == "cancelled"
     assert stock_of(shop, vase) == 0
+
+
+class _SlowProvider(OfflineProvider):
+    """Answers only after the reservation lapsed (the sweeper ran) and the last units sold meanwhile."""
+
+    def __init__(self, shop: sessionmaker[Session], variant: int) -> None:
+        self.shop, self.variant, self.refunds = shop, variant, 0
+
+    def create_payment(self, **kwargs: Any) -> PaymentIntent:
+        expire_lapsed(self.shop, datetime.now(UTC) + timedelta(hours=1))
+        set_stock(self.shop, self.variant, 0)
+        return super().create_payment(**kwargs)
+
+    def refund(self, *, provider_ref: str, amount_minor: int, idempotency_key: str) -> RefundResult:
+        self.refunds += 1
+        return super().refund(
+            provider_ref=provider_ref, amount_minor=amount_minor, idempotency_key=idempotency_key
+        )
+
+
+def test_a_payment_landing_after_the_order_lapsed_and_sold_out_is_refunded(
+    shop: sessionmaker[Session],
+) -> None:
+    vase = variant_id(shop, "vase")
+    provider = _SlowProvider(shop, vase)
+    request = _request(fill_cart(shop, {vase: 1}))
+    result = place_order(shop, provider, request, "late")
+    assert result.body["status"] == "cancelled"
+    assert stock_of(shop, vase) == 0  # the units were not taken again: there were none
+    assert provider.refunds == 1
+    with shop() as session:
+        payment = session.scalars(select(Payment).where(Payment.order_id == result.body["id"])).one()
+        assert payment.status == "succeeded"
+        assert [(r.amount_minor, r.status) for r in payment.refunds] == [
+            (result.body["total_minor"], "succeeded")
+        ]
+    replay = place_order(shop, provider, request, "late")  # a retry gets the answer, no second refund
+    assert replay.replayed and replay.body == result.body
+    assert provider.refunds == 1
+    assert settle_late_refund(shop, provider, str(payment.provider_ref)) is False  # settled once
+    assert provider.refunds == 1
 
 
 def test_repeated_and_out_of_order_payment_updates_are_harmless(shop: sessionmaker[Session]) -> None:
