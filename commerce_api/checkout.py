@@ -232,7 +232,15 @@ def _reserve_or_replay(
                 return CheckoutResult(record.status_code, record.response, replayed=True)
             # a crashed or concurrent attempt: finish it
             order = get_order(session, str(record.response["order_id"]))
-            settled = order.status != "pending_payment" or any(p.status != "pending" for p in order.payments)
+            # Settled once the provider's verdict is on record. An order the sweeper cancelled with no
+            # payment recorded is not: the attempt may have been charged before it died, so the
+            # provider is asked again (the same key gives the same payment) and its answer applied,
+            # which takes the stock again or refunds.
+            settled = any(p.status != "pending" for p in order.payments) or order.status in (
+                "paid",
+                "fulfilled",
+                "refunded",
+            )
             return _ToPay(order.id, order.total_minor, order.currency, order.email, settled)
         order = _reserve(session, request, account_id, policy, now)
         session.add(

@@ -125,10 +125,36 @@ def _upsert_refund(session: Session, payment: Payment, refund: dict[str, Any], n
         row.status = status
 
 
+def _adopt(session: Session, intent: dict[str, Any], now: datetime) -> Payment | None:
+    """A payment intent of ours that checkout never recorded (it died after Stripe answered): found
+    by the order id we put in its metadata, recorded now so that its money is never lost."""
+    metadata = intent.get("metadata")
+    order_id = metadata.get("order_id") if isinstance(metadata, dict) else None
+    ref = intent.get("id")
+    if not isinstance(order_id, str) or not isinstance(ref, str):
+        return None
+    order = session.get(Order, order_id, with_for_update=True)
+    if order is None:
+        return None
+    payment = Payment(
+        provider="stripe",
+        provider_ref=ref,
+        status="pending",
+        amount_minor=int(intent.get("amount") or order.total_minor),
+        currency=str(intent.get("currency") or order.currency).upper(),
+        created_at=now,
+        updated_at=now,
+    )
+    order.payments.append(payment)
+    session.flush()
+    log.warning("stripe payment intent %s for order %s was not on record: adopted", ref, order_id)
+    return payment
+
+
 def _apply(session: Session, kind: str, obj: dict[str, Any], now: datetime) -> _Applied:
     """The event's effect inside the caller's transaction."""
     if kind in _PAYMENT_EVENTS:
-        payment = _payment(session, obj.get("id"))
+        payment = _payment(session, obj.get("id")) or _adopt(session, obj, now)
         if payment is None:
             log.warning("stripe event %s for unknown payment intent %s: ignored", kind, obj.get("id"))
             return _Applied("ignored", "unknown payment intent")

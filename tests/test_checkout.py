@@ -335,3 +335,34 @@ def test_a_checkout_costs_a_small_fixed_number_of_statements(shop: sessionmaker[
     print(f"statements per checkout: {counts}")
     assert counts[0] == counts[1], "no statement per cart line"
     assert counts[0] <= 24
+
+
+class _LostAnswerProvider(OfflineProvider):
+    """Charges, then loses the answer (a timeout after the provider took the money)."""
+
+    def __init__(self) -> None:
+        self.charged: list[str] = []
+
+    def create_payment(self, **kwargs: Any) -> PaymentIntent:
+        intent = super().create_payment(**kwargs)
+        self.charged.append(intent.provider_ref)
+        raise ProviderError("read timed out")
+
+
+def test_a_charge_whose_answer_was_lost_is_recorded_even_after_the_reservation_lapsed(
+    shop: sessionmaker[Session],
+) -> None:
+    lamp = variant_id(shop, "lamp")
+    token = fill_cart(shop, {lamp: 1})
+    lost = _LostAnswerProvider()
+    with pytest.raises(PaymentUnavailable) as failure:
+        place_order(shop, lost, _request(token), "lost")
+    assert expire_lapsed(shop, datetime.now(UTC) + timedelta(hours=1)) == [failure.value.order_id]
+    assert stock_of(shop, lamp) == 25
+    retry = place_order(shop, OFFLINE, _request(token), "lost")  # the shopper presses Pay again
+    assert retry.body["id"] == failure.value.order_id
+    assert retry.body["status"] == "paid", "the money taken is on record and the order revived"
+    with shop() as session:
+        payments = session.scalars(select(Payment).where(Payment.order_id == failure.value.order_id)).all()
+    assert [p.provider_ref for p in payments] == lost.charged, "the same payment, not a second charge"
+    assert stock_of(shop, lamp) == 24

@@ -19,7 +19,7 @@ import stripe
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from commerce_api.accounts import AccountPolicy
@@ -315,6 +315,19 @@ def test_unknown_types_and_unknown_intents_are_ignored_with_200(shop: Shop) -> N
         "detail": "unknown payment intent",
     }
     assert _count(shop, WebhookEvent) == 2  # recorded all the same: a redelivery is a duplicate
+
+
+def test_an_intent_checkout_never_recorded_is_adopted_by_its_order_id(shop: Shop) -> None:
+    """Checkout died after Stripe answered and before it wrote the payment: the webhook finds the
+    order by the id in the intent's metadata, records the payment and pays the order."""
+    chair = variant_id(shop.sessions, "chair")
+    order_id, intent_id = _pending_order(shop, chair)
+    with shop.sessions() as session, session.begin():  # as if the payment had never been written
+        session.execute(delete(Payment).where(Payment.order_id == order_id))
+    answer = _send(shop, "payment_intent.succeeded", shop.fake.complete_action(intent_id)).json()
+    assert answer["status"] == "processed"
+    assert _status(shop, order_id) == "paid"
+    assert _intent_of(shop, order_id) == intent_id
 
 
 def test_a_failure_after_the_success_changes_nothing(shop: Shop) -> None:
