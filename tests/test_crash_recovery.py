@@ -1,9 +1,11 @@
-"""A commerce server killed with SIGKILL in the middle of checkouts, on SQLite and PostgreSQL: after a
-restart every order is complete or absent, stock adds up, and retrying every request with its key
-finishes the interrupted ones without a second order or a second charge."""
+"""A real commerce server process under concurrent checkouts, on SQLite and PostgreSQL: 200 buyers
+racing over HTTP for the last 10 units get exactly 10 orders; killed with SIGKILL in the middle of
+checkouts, after a restart every order is complete or absent, stock adds up, and retrying every
+request with its key finishes the interrupted ones without a second order or a second charge."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -151,3 +153,31 @@ def test_sigkill_mid_checkout_leaves_orders_whole_and_retries_finish_them(empty_
         assert retried.count(201) == final["orders"], "one order per key that succeeded, none twice"
         assert final["paid"] == final["orders"] == min(UNITS, BUYERS)
         assert final["stock"] == UNITS - final["paid"]
+
+
+def test_two_hundred_buyers_race_over_http_for_the_last_ten_units(empty_database: str) -> None:
+    buyers = 200
+    with small_shop(empty_database) as shop:
+        chair = variant_id(shop, "chair")
+        set_stock(shop, chair, 10)
+        tokens = [fill_cart(shop, {chair: 1}) for _ in range(buyers)]
+
+        async def race(base: str) -> list[int]:
+            limits = httpx.Limits(max_connections=buyers)
+            async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+
+                async def buy(token: str) -> int:
+                    body = {"cart_token": token, "email": "ada@example.com", "address": ADDRESS}
+                    key = {"Idempotency-Key": str(uuid.uuid4())}
+                    return (await client.post("/api/checkout", json=body, headers=key)).status_code
+
+                return list(await asyncio.gather(*(buy(t) for t in tokens)))
+
+        with _server(empty_database) as (_, base):
+            statuses = asyncio.run(race(base))
+        assert statuses.count(201) == 10, sorted(set(statuses))
+        assert statuses.count(409) == buyers - 10
+        assert stock_of(shop, chair) == 0
+        with shop() as session:
+            assert session.scalars(select(func.count()).select_from(Order)).one() == 10
+            assert set(session.scalars(select(Order.status))) == {"paid"}
