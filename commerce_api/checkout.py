@@ -193,6 +193,7 @@ def _reserve(
         reserved_until=now + policy.reservation,
         created_at=now,
         updated_at=now,
+        payments=[],  # known empty: appending the payment later needs no query
     )
     session.add(order)
     # One multi-row INSERT whatever the cart's size (the relationship would insert row by row).
@@ -315,6 +316,12 @@ def place_order(
 ) -> CheckoutResult:
     """Checks out `request` once per `key`: a repeat gets the first answer; a different body, 409."""
     digest = request_hash(request.model_dump(mode="json"), f"account:{account_id}" if account_id else "guest")
+    if provider.instant:
+        done = _place_at_once(
+            sessions, provider, request, key, digest, account_id, policy or CheckoutPolicy()
+        )
+        if done is not None:
+            return done
     for attempt in range(3):
         try:
             step = _reserve_or_replay(sessions, request, key, digest, account_id, policy or CheckoutPolicy())
@@ -359,6 +366,73 @@ def place_order(
     if refund_needed:
         _settle_late_payment(sessions, provider, order_id, intent.provider_ref)
     return CheckoutResult(201, answer.model_dump(mode="json"), replayed=False)
+
+
+def _place_at_once(
+    sessions: sessionmaker[Session],
+    provider: PaymentProvider,
+    request: CheckoutRequest,
+    key: str,
+    digest: str,
+    account_id: int | None,
+    policy: CheckoutPolicy,
+) -> CheckoutResult | None:
+    """All three steps in one transaction, for a provider that needs no network: nothing can fall
+    between them, and the order, its payment and the key's answer are written together or not at
+    all. None when the key belongs to an attempt still in flight (made with a networked provider):
+    the three-step path finishes that one.
+    """
+    for attempt in range(3):
+        try:
+            now = _now()
+            with sessions() as session, session.begin():
+                begin_write(session)
+                record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
+                if record is not None:
+                    if record.request_hash != digest:
+                        raise IdempotencyConflict("this Idempotency-Key was used for a different request")
+                    if record.status_code == IN_FLIGHT:
+                        return None
+                    return CheckoutResult(record.status_code, record.response, replayed=True)
+                order = _reserve(session, request, account_id, policy, now)
+                intent = provider.create_payment(
+                    order_id=order.id,
+                    amount_minor=order.total_minor,
+                    currency=order.currency,
+                    email=order.email,
+                    payment_method=request.payment_method,
+                    idempotency_key=f"order-{order.id}",
+                )
+                payment = Payment(
+                    provider=provider.name,
+                    provider_ref=intent.provider_ref,
+                    status="pending",
+                    amount_minor=order.total_minor,
+                    currency=order.currency,
+                    client_secret=intent.client_secret,
+                    created_at=now,
+                    updated_at=now,
+                )
+                order.payments.append(payment)
+                if intent.status in ("succeeded", "failed"):
+                    reason = f"{provider.name} payment {intent.status}"
+                    apply_payment_status(session, payment, intent.status, reason, now, order)
+                answer = read_order(order).model_dump(mode="json")
+                session.add(
+                    IdempotencyRecord(
+                        scope=SCOPE,
+                        key=key,
+                        request_hash=digest,
+                        status_code=201,
+                        response=answer,
+                        created_at=now,
+                    )
+                )
+            return CheckoutResult(201, answer, replayed=False)
+        except IntegrityError:  # a concurrent request took the same key first: read its outcome
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _settle_late_payment(

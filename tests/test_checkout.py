@@ -149,6 +149,8 @@ def test_empty_and_unknown_carts_are_refused(shop: sessionmaker[Session]) -> Non
 class _FlakyProvider(OfflineProvider):
     """The offline provider behind a network that fails the first `failures` calls."""
 
+    instant = False  # behind a network: checkout pays in three steps
+
     def __init__(self, failures: int) -> None:
         self.failures = failures
         self.calls = 0
@@ -218,6 +220,8 @@ def test_a_late_payment_for_sold_out_stock_asks_for_a_refund(shop: sessionmaker[
 
 class _SlowProvider(OfflineProvider):
     """Answers only after the reservation lapsed (the sweeper ran) and the last units sold meanwhile."""
+
+    instant = False  # behind a network: checkout pays in three steps
 
     def __init__(self, shop: sessionmaker[Session], variant: int) -> None:
         self.shop, self.variant, self.refunds = shop, variant, 0
@@ -334,11 +338,13 @@ def test_a_checkout_costs_a_small_fixed_number_of_statements(shop: sessionmaker[
         statements.clear()
     print(f"statements per checkout: {counts}")
     assert counts[0] == counts[1], "no statement per cart line"
-    assert counts[0] <= 24
+    assert counts[0] <= 16
 
 
 class _LostAnswerProvider(OfflineProvider):
     """Charges, then loses the answer (a timeout after the provider took the money)."""
+
+    instant = False  # behind a network: checkout pays in three steps
 
     def __init__(self) -> None:
         self.charged: list[str] = []

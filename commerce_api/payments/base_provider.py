@@ -39,6 +39,12 @@ class PaymentProvider(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def instant(self) -> bool:
+        """True for a provider that answers at once without a network (the offline one): checkout
+        may then ask it inside its own transaction, paying in one step instead of three."""
+        ...
+
     def create_payment(
         self,
         *,

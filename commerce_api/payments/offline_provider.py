@@ -24,6 +24,7 @@ def _ref(prefix: str, key: str) -> str:
 
 class OfflineProvider:
     name = "offline"
+    instant = True
 
     def create_payment(
         self,

@@ -50,6 +50,7 @@ class StripeProvider:
     """A `PaymentProvider` over Stripe; `api_base` points it at another server (the tests' fake)."""
 
     name = "stripe"
+    instant = False  # a network round trip: never inside a transaction
 
     def __init__(
         self,
