@@ -151,9 +151,8 @@ def _lock(session: Session, token: str, account_id: int | None) -> Cart:
 
 def _commit(session: Session, cart: Cart, cache: CartCache | None) -> CartRead:
     session.commit()
-    fresh = _load(session, cart.token)  # the committed state, items in their order
-    assert fresh is not None
-    result = _read(fresh)
+    # The cart was loaded after its row was locked, so what is in memory is what was committed.
+    result = _read(cart)
     if cache is not None:
         cache.put(result)
     return result
