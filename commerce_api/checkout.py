@@ -38,7 +38,7 @@ from commerce_api.models import (
 )
 from commerce_api.order_schemas import CheckoutRequest, OrderRead, OrderSummary, SummaryLine
 from commerce_api.orders import apply_payment_status, expire_reservations, get_order, read_order
-from commerce_api.payments.base_provider import PaymentProvider, ProviderError
+from commerce_api.payments.base_provider import PaymentIntent, PaymentProvider, ProviderError
 from commerce_api.pricing import totals
 from commerce_api.refunds import settle_late_refund
 
@@ -257,37 +257,38 @@ def _reserve_or_replay(
         return _ToPay(order.id, order.total_minor, order.currency, order.email)
 
 
+def _settle(session: Session, order: Order, provider: str, intent: PaymentIntent, now: datetime) -> bool:
+    """The intent on record as the order's payment (once, whatever the retries) and its verdict
+    applied to the order; whether the money is owed back (it landed after the reservation lapsed
+    and the stock sold out)."""
+    row = next((p for p in order.payments if p.provider_ref == intent.provider_ref), None)
+    if row is None:
+        row = Payment(
+            provider=provider,
+            provider_ref=intent.provider_ref,
+            status="pending",
+            amount_minor=order.total_minor,
+            currency=order.currency,
+            client_secret=intent.client_secret,
+            created_at=now,
+            updated_at=now,
+        )
+        order.payments.append(row)  # inserted with its final status below, in one statement
+    if intent.status not in ("succeeded", "failed"):
+        return False
+    reason = f"{provider} payment {intent.status}"
+    return apply_payment_status(session, row, intent.status, reason, now, order).refund_needed
+
+
 def _record(
-    sessions: sessionmaker[Session],
-    order_id: str,
-    key: str,
-    provider: str,
-    intent_status: str,
-    **payment: Any,
+    sessions: sessionmaker[Session], order_id: str, key: str, provider: str, intent: PaymentIntent
 ) -> tuple[OrderRead, bool]:
-    """Step 3: the payment on record, the order moved, the key's answer stored; one transaction.
-    Also whether the money is owed back (it landed after the reservation lapsed and the stock sold out)."""
+    """Step 3: the payment on record, the order moved, the key's answer stored; one transaction."""
     now = _now()
     with sessions() as session, session.begin():
         begin_write(session)
         order = get_order(session, order_id, for_update=True)
-        row = next((p for p in order.payments if p.provider_ref == payment["provider_ref"]), None)
-        if row is None:
-            row = Payment(
-                order_id=order.id,
-                provider=provider,
-                status="pending",
-                created_at=now,
-                updated_at=now,
-                **payment,
-            )
-            order.payments.append(row)  # inserted with its final status below, in one statement
-        refund_needed = False
-        if intent_status in ("succeeded", "failed"):
-            reason = f"{provider} payment {intent_status}"
-            refund_needed = apply_payment_status(
-                session, row, intent_status, reason, now, order
-            ).refund_needed
+        refund_needed = _settle(session, order, provider, intent, now)
         answer = read_order(order)
         _complete(session, key, answer.model_dump(mode="json"))
         return answer, refund_needed
@@ -348,17 +349,7 @@ def place_order(
         raise PaymentUnavailable(order_id, str(exc)) from exc
     for attempt in range(3):
         try:
-            answer, refund_needed = _record(
-                sessions,
-                order_id,
-                key,
-                provider.name,
-                intent.status,
-                provider_ref=intent.provider_ref,
-                amount_minor=amount,
-                currency=currency,
-                client_secret=intent.client_secret,
-            )
+            answer, refund_needed = _record(sessions, order_id, key, provider.name, intent)
             break
         except IntegrityError:  # a concurrent retry stored the same payment first
             if attempt == 2:
@@ -403,20 +394,8 @@ def _place_at_once(
                     payment_method=request.payment_method,
                     idempotency_key=f"order-{order.id}",
                 )
-                payment = Payment(
-                    provider=provider.name,
-                    provider_ref=intent.provider_ref,
-                    status="pending",
-                    amount_minor=order.total_minor,
-                    currency=order.currency,
-                    client_secret=intent.client_secret,
-                    created_at=now,
-                    updated_at=now,
-                )
-                order.payments.append(payment)
-                if intent.status in ("succeeded", "failed"):
-                    reason = f"{provider.name} payment {intent.status}"
-                    apply_payment_status(session, payment, intent.status, reason, now, order)
+                if _settle(session, order, provider.name, intent, now):
+                    raise AssertionError("an order paid in its own transaction cannot have lapsed")
                 answer = read_order(order).model_dump(mode="json")
                 session.add(
                     IdempotencyRecord(
