@@ -193,7 +193,9 @@ class MediapipeHands:
         h, w = rgb.shape[:2]
         worlds = result.multi_hand_world_landmarks or [None] * len(result.multi_hand_landmarks)
         hands = []
-        for lms, world, cls in zip(result.multi_hand_landmarks, worlds, result.multi_handedness, strict=False):
+        for lms, world, cls in zip(
+            result.multi_hand_landmarks, worlds, result.multi_handedness, strict=False
+        ):
             label = cls.classification[0]
             side: Handedness = "left" if label.label == "Left" else "right"
             pts = np.array([[p.x, p.y, p.z] for p in lms.landmark], dtype=np.float64)
@@ -222,15 +224,11 @@ class MediapipeHands:
         s = out_side / max(x1 - x0, y1 - y0)
         m = np.array([[s, 0.0, -x0 * s], [0.0, s, -y0 * s]], dtype=np.float64)
         interp = cv2.INTER_AREA if s < 1.0 else cv2.INTER_LINEAR
-        window: npt.NDArray[np.uint8] = cv2.warpAffine(
+        warped = cv2.warpAffine(
             rgb, m, (out_side, out_side), flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0)
         )
+        window = np.asarray(warped, dtype=np.uint8)
         return window, x0, y0, s
-        patch = _resize(rgb[sy0:sy1, sx0:sx1], s)
-        ox, oy = int(round((sx0 - x0) * s)), int(round((sy0 - y0) * s))
-        ph, pw = min(patch.shape[0], out_side - oy), min(patch.shape[1], out_side - ox)
-        canvas[oy : oy + ph, ox : ox + pw] = patch[:ph, :pw]
-        return canvas, x0, y0, s
 
     def _from_window(self, hand: Hand, x0: float, y0: float, s: float, size: tuple[int, int]) -> Hand:
         side = hand.image_size[0]
@@ -280,5 +278,4 @@ def _resize(rgb: npt.NDArray[np.uint8], scale: float) -> npt.NDArray[np.uint8]:
     h, w = rgb.shape[:2]
     size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
     interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
-    out: npt.NDArray[np.uint8] = cv2.resize(rgb, size, interpolation=interp)
-    return out
+    return np.asarray(cv2.resize(rgb, size, interpolation=interp), dtype=np.uint8)

@@ -34,4 +34,4 @@ def video_frames(path: str | Path) -> Iterator[tuple[int, npt.NDArray[np.uint8]]
                 ts = int(round(index * 1000 / float(stream.average_rate or 25)))
             ts = max(ts, last + 1)  # MediaPipe's video mode wants strictly increasing timestamps
             last = ts
-            yield ts, frame.to_ndarray(format="rgb24")
+            yield ts, np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)

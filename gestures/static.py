@@ -46,9 +46,8 @@ FINGERS = (INDEX, MIDDLE, RING, PINKY)
 STRAIGHT = 60.0
 CURLED = 110.0
 PINCH_RATIO = 0.35  # thumb tip to index tip, over the palm's size
-VERTICAL = 0.6
-HANGING = -0.6  # cosine of wrist -> middle MCP to image up below which the hand hangs at rest
-THUMB_OUT = (0.85, 1.05)  # thumb tip to middle MCP over palm size: folded below, sticking out above  # |cos| of the thumb's angle to the image vertical for thumbs up or down
+VERTICAL = 0.6  # |cos| of the thumb's angle to the image vertical for thumbs up or down
+THUMB_OUT = (0.85, 1.05)  # thumb tip to middle MCP over palm size: folded below, sticking out above
 
 
 @dataclass(frozen=True)
@@ -106,7 +105,7 @@ def hand_features(points: FloatArray) -> HandFeatures:
     palm = max(palm, 1e-9)
     bend = tuple(_bend(p, (WRIST, *finger)) for finger in FINGERS)
     reach = tuple(
-        float(np.linalg.norm(p[f[3]] - p[WRIST]) / max(np.linalg.norm(p[f[1]] - p[WRIST]), 1e-9))
+        float(np.linalg.norm(p[f[3]] - p[WRIST])) / max(float(np.linalg.norm(p[f[1]] - p[WRIST])), 1e-9)
         for f in FINGERS
     )
     knuckles = p[PINKY[0]] - p[INDEX[0]]
@@ -150,13 +149,12 @@ def classify(points: FloatArray) -> StaticResult:
         return float(np.clip(min(parts), 0.0, 1.0)) * 0.5 + 0.5
 
     index, middle, ring, pinky = up
-    if f.palm_up < HANGING:
-        # Fingers pointing at the floor: an arm hanging at rest, not a hand raised to gesture.
-        return StaticResult("none", conf((HANGING - f.palm_up) / (1 + HANGING)), f)
-    if f.pinch < PINCH_RATIO and s[0] > 0.2 and (middle or ring or pinky or not index):
-        if not (not middle and not ring and not pinky and s[0] < 0.5 and thumb_out < 0.3):
-            closeness = float(np.clip((PINCH_RATIO - f.pinch) / PINCH_RATIO * 2, 0.0, 1.0))
-            return StaticResult("pinch", conf(closeness), f)
+    # Thumb and index tips together with the index not rolled into a fist (a fist's thumb can rest
+    # on a curled index): a pinch, whatever the other fingers do (an "OK" sign pinches too).
+    fist_like = not (middle or ring or pinky) and s[0] < 0.5 and thumb_out < 0.3
+    if f.pinch < PINCH_RATIO and s[0] > 0.2 and not fist_like:
+        closeness = float(np.clip((PINCH_RATIO - f.pinch) / PINCH_RATIO * 2, 0.0, 1.0))
+        return StaticResult("pinch", conf(closeness), f)
     if not any(up):
         if thumb_out > 0.5 and thumb_open > 0.5 and abs(f.thumb_vertical) > VERTICAL:
             gesture: StaticGesture = "thumbs_up" if f.thumb_vertical > 0 else "thumbs_down"
@@ -164,7 +162,9 @@ def classify(points: FloatArray) -> StaticResult:
             return StaticResult(gesture, conf(*sure, 2 * thumb_out - 1, vert), f)
         return StaticResult("fist", conf(*sure, 1.0 - 2 * min(thumb_out, thumb_open)), f)
     if all(up):
-        return StaticResult("open_palm" if thumb_open > 0.5 else "none", conf(*sure, abs(2 * thumb_open - 1)), f)
+        return StaticResult(
+            "open_palm" if thumb_open > 0.5 else "none", conf(*sure, abs(2 * thumb_open - 1)), f
+        )
     if up == [True, False, False, False]:
         return StaticResult("point", conf(*sure), f)
     if up == [True, True, False, False]:
