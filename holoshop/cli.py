@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from gestures.cli import gestures_app
 from holoshop.config import Settings
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ admin_app = typer.Typer(
     help="Manage shop accounts (in HOLOSHOP_DATABASE_URL's database).", no_args_is_help=True
 )
 app.add_typer(admin_app, name="admin")
+app.add_typer(gestures_app, name="gestures")
 
 
 def _parse_size(text: str) -> tuple[int, int]:
