@@ -165,10 +165,11 @@ def end_session(base_url: str, session_id: str) -> None:
             raise
 
 
-def launch_chromium(playwright: Playwright) -> Browser:
+def launch_chromium(playwright: Playwright, extra_args: tuple[str, ...] = ()) -> Browser:
     """Headless system Chromium. Playwright gives each launch a fresh temporary --user-data-dir
-    (and deletes it on close); it refuses one passed in `args`, so none is."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+    (and deletes it on close); it refuses one passed in `args`, so none is. `extra_args`: e.g. a
+    fake camera playing a Y4M file."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args])
 
 
 def wait_for_live_video(page: Page, width: int | None = None, timeout_s: float = 20.0) -> None:
