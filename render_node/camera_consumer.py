@@ -24,7 +24,7 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from render_node.camera_analysis import FrameAnalysis, FrameAnalyzer, Rgb
+from render_node.camera_analysis import AnalyzerFactory, FrameAnalysis, FrameAnalyzer, Rgb
 from render_node.metrics import StreamMetrics
 
 __all__ = ["DEFAULT_GESTURE_FPS", "MAX_ANALYSIS_SIZE", "CameraConsumer", "Deliver", "to_rgb"]
@@ -56,7 +56,7 @@ class CameraConsumer:
     def __init__(
         self,
         track: MediaStreamTrack,
-        analyzer: FrameAnalyzer,
+        analyzer: AnalyzerFactory,
         deliver: Deliver,
         metrics: StreamMetrics,
         *,
@@ -69,7 +69,10 @@ class CameraConsumer:
         if not max_fps > 0:
             raise ValueError(f"max_fps must be positive, got {max_fps}")
         self._track = track
-        self._analyzer = analyzer
+        self._make_analyzer = analyzer
+        self._analyzer: FrameAnalyzer | None = (
+            None  # made on the worker at the first frame: most viewers never turn the camera on
+        )
         self._deliver = deliver
         self._metrics = metrics
         self._interval = 1.0 / max_fps
@@ -83,6 +86,7 @@ class CameraConsumer:
         self._origin = clock()
         self._last_ms = -1
         self._quiet = True  # nothing reported yet, so nothing to take back
+        self._live = False  # frames are arriving: counted in the cameras gauge
         self._stopped = False
         self.analysed = 0
         self.dropped_busy = 0
@@ -90,7 +94,6 @@ class CameraConsumer:
         self.failed = 0
 
     def start(self) -> None:
-        self._metrics.cameras.inc()
         self._task = asyncio.get_running_loop().create_task(self._pull(), name="camera-consumer")
 
     def stop(self) -> None:
@@ -100,7 +103,7 @@ class CameraConsumer:
         self._stopped = True
         if self._task is not None:
             self._task.cancel()
-            self._metrics.cameras.dec()
+        self._set_live(False)
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     async def wait_stopped(self) -> None:
@@ -120,13 +123,16 @@ class CameraConsumer:
                 try:
                     frame = await asyncio.wait_for(self._track.recv(), self._quiet_after_s)
                 except TimeoutError:
+                    self._set_live(False)
                     self._hand_gone()  # the viewer stopped the camera (replaceTrack(null)) or froze
                     continue
                 if isinstance(frame, av.VideoFrame):
+                    self._set_live(True)
                     self._offer(frame, self._clock())
         except MediaStreamError:
             pass  # the track ended: the peer went away
         finally:
+            self._set_live(False)
             self._hand_gone()
 
     def _offer(self, frame: av.VideoFrame, arrived: float) -> None:
@@ -166,6 +172,11 @@ class CameraConsumer:
         self._quiet = False
         self._deliver(analysis, arrived)
 
+    def _set_live(self, live: bool) -> None:
+        if live != self._live:
+            self._live = live
+            self._metrics.cameras.inc() if live else self._metrics.cameras.dec()
+
     def _hand_gone(self) -> None:
         if not self._quiet and not self._stopped:
             self._quiet = True
@@ -174,5 +185,7 @@ class CameraConsumer:
     # -- on the worker thread ------------------------------------------------------------------
     def _analyse(self, frame: av.VideoFrame, timestamp_ms: int) -> tuple[FrameAnalysis, float]:
         started = time.perf_counter()
+        if self._analyzer is None:
+            self._analyzer = self._make_analyzer()
         analysis = self._analyzer.analyze(to_rgb(frame, self._max_size), timestamp_ms)
         return analysis, time.perf_counter() - started

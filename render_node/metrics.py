@@ -45,7 +45,11 @@ class StreamMetrics:
         self.offers = Counter("holoshop_offers", "WebRTC offers by result", ["result"], registry=r)
         self.fps = Gauge("holoshop_session_fps", "Frames rendered per second, newest session", registry=r)
         # Hand gestures from the viewers' cameras (issue 5). Frames are counted, never kept.
-        self.cameras = Gauge("holoshop_gesture_cameras", "Viewer cameras being analysed", registry=r)
+        self.cameras = Gauge(
+            "holoshop_gesture_cameras",
+            "Viewer cameras sending frames now (shopping with their hands)",
+            registry=r,
+        )
         self.camera_frames = Counter(
             "holoshop_gesture_frames",
             "Camera frames by result: 'analysed', or dropped because an analysis was 'busy' or the "

@@ -74,7 +74,7 @@ def test_frames_arriving_during_an_analysis_are_dropped_not_queued() -> None:
     async def scenario() -> None:
         track, analyzer, metrics = QueueTrack(), RecordingAnalyzer(), StreamMetrics()
         got: list[FrameAnalysis] = []
-        consumer = CameraConsumer(track, analyzer, lambda a, _t: got.append(a), metrics, max_fps=1000)
+        consumer = CameraConsumer(track, lambda: analyzer, lambda a, _t: got.append(a), metrics, max_fps=1000)
         consumer.start()
         analyzer.gate.clear()  # the recogniser is slow
         await track.queue.put(video_frame())
@@ -103,7 +103,7 @@ def test_the_analysis_rate_is_bounded() -> None:
         now = [0.0]
         track, analyzer = QueueTrack(), RecordingAnalyzer()
         consumer = CameraConsumer(
-            track, analyzer, lambda a, t: None, StreamMetrics(), max_fps=10, clock=lambda: now[0]
+            track, lambda: analyzer, lambda a, t: None, StreamMetrics(), max_fps=10, clock=lambda: now[0]
         )
         consumer.start()
         for t in (0.0, 0.03, 0.06, 0.09, 0.12, 0.15, 0.2, 0.3):  # a 30 fps camera, then slower
@@ -126,7 +126,7 @@ def test_frames_are_scaled_down_to_at_most_640x480() -> None:
 
     async def scenario() -> None:
         track, analyzer = QueueTrack(), RecordingAnalyzer()
-        consumer = CameraConsumer(track, analyzer, lambda a, t: None, StreamMetrics())
+        consumer = CameraConsumer(track, lambda: analyzer, lambda a, t: None, StreamMetrics())
         consumer.start()
         await track.queue.put(video_frame(1920, 1080))
         await until(lambda: consumer.analysed == 1)
@@ -141,7 +141,7 @@ def test_a_quiet_or_ended_camera_takes_the_hand_away() -> None:
         track, analyzer = QueueTrack(), RecordingAnalyzer()
         got: list[FrameAnalysis] = []
         consumer = CameraConsumer(
-            track, analyzer, lambda a, _t: got.append(a), StreamMetrics(), quiet_after_s=0.1
+            track, lambda: analyzer, lambda a, _t: got.append(a), StreamMetrics(), quiet_after_s=0.1
         )
         consumer.start()
         await track.queue.put(video_frame())
@@ -172,7 +172,7 @@ def test_a_failing_analyzer_is_counted_and_the_stream_goes_on() -> None:
     async def scenario() -> None:
         track = QueueTrack()
         got: list[FrameAnalysis] = []
-        consumer = CameraConsumer(track, Flaky(), lambda a, _t: got.append(a), StreamMetrics())
+        consumer = CameraConsumer(track, Flaky, lambda a, _t: got.append(a), StreamMetrics())
         consumer.start()
         for _ in range(2):
             await track.queue.put(video_frame())
