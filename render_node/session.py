@@ -156,6 +156,11 @@ class Session:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def hand_cursor(self) -> tuple[float, float] | None:
+        """Where the hand cursor is drawn, 0..1 across the picture; None when no hand is seen."""
+        return self._hand
+
     # -- viewers -----------------------------------------------------------------------------
     def encoder_for(self, codec: Codec) -> VideoEncoder:
         encoder = self._encoders.get(codec)
