@@ -94,6 +94,7 @@ def node_config(settings: Settings) -> NodeConfig:
         idle_timeout_s=settings.idle_timeout,
         max_sessions=settings.max_sessions,
         msaa=settings.msaa,
+        gesture_fps=settings.gesture_fps,
     )
 
 

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from render_node.camera_analysis import GestureName, Hand
+
 __all__ = [
     "CART_TOKEN_PATTERN",
     "MAX_MESSAGE_BYTES",
@@ -14,6 +16,7 @@ __all__ = [
     "CommandMessage",
     "ErrorCode",
     "ErrorMessage",
+    "GestureMessage",
     "InputMessage",
     "KeyMessage",
     "PointerMessage",
@@ -121,6 +124,20 @@ class ErrorMessage(_Message):
     v: Literal[1] = 1
     code: ErrorCode
     message: str
+
+
+class GestureMessage(_Message):
+    """A hand gesture from the viewer's camera that did something: the page shows it briefly.
+
+    Sent only to the viewer whose camera it came from; co-browsers see its effect (and the hand
+    cursor, which is part of the shared picture).
+    """
+
+    type: Literal["gesture"] = "gesture"
+    v: Literal[1] = 1
+    name: GestureName
+    confidence: float = Field(ge=0.0, le=1.0)
+    hand: Hand
 
 
 def parse_input(raw: str | bytes) -> InputMessage:

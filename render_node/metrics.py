@@ -7,6 +7,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 __all__ = ["StreamMetrics"]
 
 _STAGE_BUCKETS = (0.001, 0.002, 0.004, 0.008, 0.012, 0.016, 0.025, 0.033, 0.05, 0.1, 0.25)
+_GESTURE_BUCKETS = (0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0)
 
 
 class StreamMetrics:
@@ -43,3 +44,31 @@ class StreamMetrics:
         )
         self.offers = Counter("holoshop_offers", "WebRTC offers by result", ["result"], registry=r)
         self.fps = Gauge("holoshop_session_fps", "Frames rendered per second, newest session", registry=r)
+        # Hand gestures from the viewers' cameras (issue 5). Frames are counted, never kept.
+        self.cameras = Gauge(
+            "holoshop_gesture_cameras",
+            "Viewer cameras sending frames now (shopping with their hands)",
+            registry=r,
+        )
+        self.camera_frames = Counter(
+            "holoshop_gesture_frames",
+            "Camera frames by result: 'analysed', or dropped because an analysis was 'busy' or the "
+            "'rate' limit had not passed (never queued)",
+            ["result"],
+            registry=r,
+        )
+        self.analysis_seconds = Histogram(
+            "holoshop_gesture_analysis_seconds",
+            "Time to convert and analyse one camera frame on the worker thread",
+            buckets=_GESTURE_BUCKETS,
+            registry=r,
+        )
+        self.gesture_latency = Histogram(
+            "holoshop_gesture_latency_seconds",
+            "From a camera frame's arrival to its gesture's action applied to the showroom",
+            buckets=_GESTURE_BUCKETS,
+            registry=r,
+        )
+        self.gestures = Counter(
+            "holoshop_gestures", "Gestures that became actions, by name", ["name"], registry=r
+        )

@@ -21,12 +21,16 @@ from aiortc import (
     RTCPeerConnection,
     RTCRtpCodecCapability,
     RTCRtpSender,
+    RTCRtpTransceiver,
     RTCSessionDescription,
 )
 from aiortc.exceptions import OperationError
+from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import SessionDescription
 
 from assets.product import Product
+from render_node.camera_analysis import AnalyzerFactory
+from render_node.camera_consumer import DEFAULT_GESTURE_FPS
 from render_node.cart_port import CartPort, InMemoryCarts
 from render_node.encoder import Codec
 from render_node.gl_context import create_context
@@ -54,6 +58,10 @@ class NodeConfig:
     idle_timeout_s: float = 30.0
     max_sessions: int = 8
     msaa: int | None = None
+    # Hand gestures from viewers' cameras: a recogniser per camera stream, None for no camera at
+    # all (an offered camera section is answered inactive, so browsers send nothing).
+    gesture_analyzer: AnalyzerFactory | None = None
+    gesture_fps: float = DEFAULT_GESTURE_FPS  # analyses per second per camera, at most
 
 
 class RenderNode:
@@ -133,9 +141,13 @@ class RenderNode:
         viewer: Viewer | None = None
         try:
             # Our sending transceiver exists before the offer is applied, so our codec order wins.
-            video = pc.addTransceiver("video", direction="sendonly")
+            # It takes the offer's first video section; sendrecv lets that section carry the
+            # viewer's camera too, while a recvonly one is still answered sendonly.
+            gestures = self.config.gesture_analyzer is not None
+            video = pc.addTransceiver("video", direction="sendrecv" if gestures else "sendonly")
             video.setCodecPreferences(_codec_preferences(offer.codec))
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            camera = _camera_track(pc.getTransceivers(), video, accept=gestures)
             answer = await pc.createAnswer()
             codec = _negotiated_codec(answer.sdp)
             if session is None:
@@ -144,6 +156,8 @@ class RenderNode:
             video.sender.replaceTrack(viewer.track)
             route_feedback(video.sender, viewer.track)
             await pc.setLocalDescription(answer)
+            if camera is not None and self.config.gesture_analyzer is not None:
+                session.attach_camera(viewer, camera, self.config.gesture_analyzer, self.config.gesture_fps)
         except Exception as exc:
             self.metrics.offers.labels("rejected").inc()
             if viewer is not None and session is not None:
@@ -233,6 +247,26 @@ class RenderNode:
                 log.exception("reaping idle sessions failed")
 
 
+def _camera_track(
+    transceivers: list[RTCRtpTransceiver], showroom: RTCRtpTransceiver, *, accept: bool
+) -> MediaStreamTrack | None:
+    """The viewer's camera: the first video the offer sends us. Others, or all without gestures, off.
+
+    Turning a section inactive before answering means the browser never sends on it; a camera
+    we received but did not read would fill aiortc's unbounded receive queue.
+    """
+    camera: MediaStreamTrack | None = None
+    for transceiver in transceivers:
+        if transceiver.kind != "video":
+            continue
+        track = transceiver.receiver.track
+        if accept and camera is None and track is not None:
+            camera = track
+        elif transceiver is not showroom:
+            transceiver.direction = "inactive"
+    return camera
+
+
 def _check_offer(sdp: str) -> None:
     if not sdp.lstrip().startswith("v=0"):
         raise OfferError(400, "malformed offer: an SDP starts with 'v=0'")
@@ -243,9 +277,11 @@ def _check_offer(sdp: str) -> None:
     videos = [m for m in parsed.media if m.kind == "video"]
     if not videos:
         raise OfferError(400, "the offer has no video section: add a recvonly video transceiver")
-    if all(m.direction in ("sendonly", "inactive") for m in videos):
+    if videos[0].direction in ("sendonly", "inactive"):
         raise OfferError(
-            400, "the offer's video is not receivable: its direction must be recvonly or sendrecv"
+            400,
+            "the offer's first video section (the showroom) is not receivable: its direction must be "
+            "recvonly or sendrecv; a camera goes in a later sendonly section",
         )
     names = {c.mimeType for m in videos for c in m.rtp.codecs}
     if not names & set(_MIME):

@@ -40,6 +40,7 @@ _FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0]).astype(np.float32)
 _ENV_UNIT, _SHADOW_UNIT, _IRRADIANCE_UNIT = 0, 6, 7
 _MATERIAL_UNITS = (1, 2, 3, 4, 5)
 _STILL_FOCUS = 1e-3  # below this a product and its plinth count as still
+CURSOR_RADIUS = 0.03  # the hand cursor's radius, a fraction of the picture's height
 _MATERIAL_SAMPLERS = (
     "u_base_color_tex",
     "u_metal_rough_tex",
@@ -138,7 +139,7 @@ class Renderer:
             name: ctx.program(
                 vertex_shader=shader_source(f"{name}.vert"), fragment_shader=shader_source(f"{name}.frag")
             )
-            for name in ("pbr", "plinth", "floor", "background", "decal", "holo", "shadow_bake")
+            for name in ("pbr", "plinth", "floor", "background", "decal", "holo", "shadow_bake", "cursor")
         }
         self._frame_block = ctx.buffer(reserve=36 * 4)
         for prog in self._programs.values():
@@ -192,6 +193,7 @@ class Renderer:
         self._floor_vao = self._vao("floor", unit_quad(), "2f", "in_position")
         self._background_vao = self._vao("background", fullscreen_triangle(), "2f", "in_position")
         self._decal_vao = self._vao("decal", unit_quad(), "2f", "in_position")
+        self._cursor_vao = self._vao("cursor", unit_quad(), "2f", "in_position")
 
     @_current
     def set_environment(self, env: EnvironmentMap | PreparedEnvironment) -> None:
@@ -325,6 +327,8 @@ class Renderer:
             self._draw_pass(scene, culled, self._fbo, lambda focus: focus > _STILL_FOCUS, full=False)
         else:
             self._draw_pass(scene, culled, self._fbo, lambda focus: True, full=True)
+        if scene.hand is not None:
+            self._draw_cursor(scene.hand, scene.time)
         finish(ctx)  # without the GIL: the event loop and the encoder keep running
         drawn = time.perf_counter()
         if self._resolve is not self._fbo:
@@ -493,6 +497,26 @@ class Renderer:
             self._holo_vao.render(moderngl.TRIANGLES)
             self.times.draw_calls += 1
         self.ctx.enable(moderngl.CULL_FACE)
+
+    def _draw_cursor(self, at: tuple[float, float], t: float) -> None:
+        """The hand cursor over everything, after the still layer: it never dirties the cache."""
+        width, height = self._size
+        self._fbo.use()
+        prog = self._programs["cursor"]
+        # Picture y runs down; clip y runs down too here, as frames are rendered upside down.
+        uniform(prog, "u_centre").value = (at[0] * 2.0 - 1.0, at[1] * 2.0 - 1.0)
+        half = CURSOR_RADIUS * 2.0  # of the picture's height, in clip units
+        uniform(prog, "u_half_size").value = (half * height / width, half)
+        uniform(prog, "u_color").value = self.layout.plinth.ring_color
+        uniform(prog, "u_time").value = t
+        ctx = self.ctx
+        ctx.disable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        ctx.enable(moderngl.BLEND)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE
+        self._cursor_vao.render(moderngl.TRIANGLES)
+        ctx.disable(moderngl.BLEND)
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+        self.times.draw_calls += 1
 
     def release(self) -> None:
         for product_id in list(self._products):

@@ -20,17 +20,22 @@ from typing import Any
 
 import av
 from aiortc import RTCDataChannel
+from aiortc.mediastreams import MediaStreamTrack
 
 from assets.product import Product
+from render_node.camera_analysis import AnalyzerFactory, FrameAnalysis
+from render_node.camera_consumer import DEFAULT_GESTURE_FPS, CameraConsumer
 from render_node.cart_port import CartPort, InMemoryCarts
 from render_node.encoder import Codec, EncoderSettings, VideoEncoder
 from render_node.fanout import ViewerTrack
 from render_node.frame_clock import FrameClock
-from render_node.input_router import AddToCart, InputRouter
+from render_node.gesture_router import GestureRouter
+from render_node.input_router import AddToCart, InputRouter, Routed
 from render_node.messages import (
     CartMessage,
     CartNotice,
     ErrorMessage,
+    GestureMessage,
     ProductInfo,
     StateMessage,
     parse_input,
@@ -40,7 +45,7 @@ from render_node.render_thread import RenderThread
 from render_node.renderer import Renderer
 from render_node.session_cart import SessionCart
 from render_node.showroom_content import showroom_for
-from scenes.actions import Action
+from scenes.actions import Action, HandCursor
 from scenes.graph import FrameScene
 from scenes.layout import Layout
 from scenes.picking import pick_product
@@ -78,6 +83,8 @@ class Viewer:
     track: ViewerTrack
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     channel: RTCDataChannel | None = None
+    camera: CameraConsumer | None = None  # the viewer's own camera, when it shops with its hands
+    gestures: GestureRouter | None = None
 
 
 class Session:
@@ -103,6 +110,8 @@ class Session:
         self._router = InputRouter(self._pick)
         self._pending: list[Action] = []
         self._pending_adds: list[str | None] = []  # viewer ids asking to add, resolved after `_pending`
+        self._gesture_marks: list[float] = []  # arrival of the camera frames behind `_pending` actions
+        self._hand: tuple[float, float] | None = None
         self.cart = SessionCart(cart or InMemoryCarts(), lambda _: self._broadcast_state(), self._reply)
         self._fps_window = (time.monotonic(), 0)
         self._thread = thread
@@ -147,6 +156,11 @@ class Session:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def hand_cursor(self) -> tuple[float, float] | None:
+        """Where the hand cursor is drawn, 0..1 across the picture; None when no hand is seen."""
+        return self._hand
+
     # -- viewers -----------------------------------------------------------------------------
     def encoder_for(self, codec: Codec) -> VideoEncoder:
         encoder = self._encoders.get(codec)
@@ -178,7 +192,34 @@ class Session:
         encoder.request_keyframe()  # the newcomer needs a picture to start from
         return viewer
 
+    def attach_camera(
+        self,
+        viewer: Viewer,
+        track: MediaStreamTrack,
+        analyzer: AnalyzerFactory,
+        fps: float = DEFAULT_GESTURE_FPS,
+    ) -> None:
+        """Shop with one's hands: analyse the viewer's camera track and act on its gestures."""
+        if viewer.camera is not None:
+            viewer.camera.stop()
+        viewer.gestures = GestureRouter(self._pick)
+        viewer.camera = CameraConsumer(
+            track,
+            analyzer,
+            functools.partial(self._on_analysis, viewer),
+            self.metrics,
+            max_fps=fps,
+            name=viewer.id[:6],
+        )
+        viewer.camera.start()
+
     def remove_viewer(self, viewer: Viewer) -> None:
+        if viewer.camera is not None:
+            viewer.camera.stop()
+            viewer.camera = None
+            if self._hand is not None:  # its hand leaves the picture with it
+                self._hand = None
+                self._pending.append(HandCursor(None))
         if viewer in self.viewers:
             self.viewers.remove(viewer)
             self.metrics.viewers.dec()
@@ -207,7 +248,10 @@ class Session:
             self.cart.set_token(message.token, viewer_id)
             return True
         snap = self._showroom.snapshot()
-        routed = self._router.handle(message, snap.mode, snap.focused, snap.variant)
+        self._queue(self._router.handle(message, snap.mode, snap.focused, snap.variant), viewer_id)
+        return True
+
+    def _queue(self, routed: list[Routed], viewer_id: str | None) -> None:
         for item in routed:
             if isinstance(item, AddToCart):
                 self._pending_adds.append(viewer_id)
@@ -215,7 +259,24 @@ class Session:
                 self._pending.append(item)
         if routed:
             self._input_arrived.set()  # draw it now rather than at the next tick
-        return True
+
+    def _on_analysis(self, viewer: Viewer, analysis: FrameAnalysis, arrived: float) -> None:
+        """On the event loop: one analysed camera frame becomes actions, a cursor and feedback."""
+        if self._closed or viewer.gestures is None or viewer not in self.viewers:
+            return
+        snap = self._showroom.snapshot()
+        outcome = viewer.gestures.handle(analysis, arrived, snap.mode, snap.focused)
+        routed = list(outcome.routed)
+        if outcome.cursor != self._hand:
+            self._hand = outcome.cursor
+            routed.append(HandCursor(outcome.cursor))
+        if outcome.routed:
+            self._gesture_marks.append(arrived)
+        self._queue(routed, viewer.id)
+        for event in outcome.fired:
+            self.metrics.gestures.labels(event.name).inc()
+            confidence = min(1.0, max(0.0, event.confidence))
+            self._send(viewer, GestureMessage(name=event.name, confidence=confidence, hand=event.hand))
 
     def _add_focused(self, snap: StateSnapshot, viewer_id: str | None) -> None:
         """Add what the viewer saw once its earlier input was applied: the step's snapshot."""
@@ -254,7 +315,7 @@ class Session:
         )
 
     @staticmethod
-    def _send(viewer: Viewer, message: StateMessage | CartNotice | ErrorMessage) -> None:
+    def _send(viewer: Viewer, message: StateMessage | CartNotice | ErrorMessage | GestureMessage) -> None:
         if viewer.channel is not None and viewer.channel.readyState == "open":
             viewer.channel.send(message.model_dump_json())
 
@@ -281,6 +342,7 @@ class Session:
             dt, last = (0.0 if last is None else scheduled - last), scheduled
             actions, self._pending = self._pending, []
             adds, self._pending_adds = self._pending_adds, []
+            marks, self._gesture_marks = self._gesture_marks, []
             # Nobody watching: keep the state moving, spend no pixels. The encoder still holding
             # the last frame: a new render would only replace it and, on a CPU renderer, take
             # cycles from that very encoder, so this tick is dropped.
@@ -295,6 +357,9 @@ class Session:
                 self._broadcast_state()
             for viewer_id in adds:
                 self._add_focused(step.snapshot, viewer_id)
+            applied = time.perf_counter()
+            for arrived in marks:  # the camera frame's gesture is now in the showroom (or the cart's queue)
+                self.metrics.gesture_latency.observe(applied - arrived)
             if step.frame is None:
                 continue
             self.frames_rendered += 1

@@ -10,6 +10,7 @@ __all__ = [
     "FocusNext",
     "FocusPrevious",
     "FocusProduct",
+    "HandCursor",
     "Inspect",
     "NextVariant",
     "Orbit",
@@ -70,6 +71,26 @@ class NextVariant:
     """Cycle the focused product's colourway."""
 
 
+@dataclass(frozen=True)
+class HandCursor:
+    """Where a viewer's hand points, 0..1 across the picture from its top-left; None hides the cursor.
+
+    Shown in the picture (every co-browser sees it) but not part of the snapshot: it moves many
+    times a second and clients have nothing to do with it.
+    """
+
+    position: tuple[float, float] | None
+
+
 Action = (
-    FocusNext | FocusPrevious | FocusProduct | Inspect | Back | Orbit | Zoom | SelectVariant | NextVariant
+    FocusNext
+    | FocusPrevious
+    | FocusProduct
+    | Inspect
+    | Back
+    | Orbit
+    | Zoom
+    | SelectVariant
+    | NextVariant
+    | HandCursor
 )

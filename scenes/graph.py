@@ -59,3 +59,4 @@ class FrameScene:
     plinths: tuple[PlinthNode, ...]
     time: float
     mode: Mode
+    hand: tuple[float, float] | None = None  # the hand cursor, 0..1 across the picture; None: none

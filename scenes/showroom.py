@@ -18,6 +18,7 @@ from scenes.actions import (
     FocusNext,
     FocusPrevious,
     FocusProduct,
+    HandCursor,
     Inspect,
     NextVariant,
     Orbit,
@@ -67,6 +68,7 @@ class Showroom:
         self.focused_index: int | None = 0 if slots else None
         self.variants: dict[str, int] = {s.product_id: 0 for s in slots if s.variant_count > 0}
         self.time = 0.0
+        self.hand: tuple[float, float] | None = None
         self._spin = [0.0] * len(slots)
         self._focus_level = [0.0] * len(slots)
         self._orbit_yaw = 0.0
@@ -99,6 +101,9 @@ class Showroom:
         return self.snapshot() != before
 
     def _apply(self, action: Action) -> None:
+        if isinstance(action, HandCursor):
+            self.hand = action.position
+            return
         n = len(self.slots)
         if n == 0 or self.focused_index is None:
             return
@@ -199,4 +204,4 @@ class Showroom:
                 ProductNode(slot.product_id, top, self.variants.get(slot.product_id), self._focus_level[i])
             )
         camera = Camera(eye=self._eye.copy(), target=self._target.copy(), fov_deg=self.layout.camera.fov_deg)
-        return FrameScene(camera, key, tuple(products), tuple(plinths), self.time, self.mode)
+        return FrameScene(camera, key, tuple(products), tuple(plinths), self.time, self.mode, self.hand)

@@ -288,3 +288,23 @@ def test_add_to_cart_then_check_out_through_the_overlays(page: Page, base_url: s
     assert order["status"] == "paid" and order["lines"][0]["quantity"] == 1
     assert order["address"]["country"] == "DE"
     page.wait_for_function("() => document.getElementById('badge').textContent === '0'")
+
+
+def test_the_camera_is_opt_in_and_not_offered_by_a_server_without_gestures(page: Page, base_url: str) -> None:
+    # Count camera requests: the page must never ask for the camera on its own.
+    page.add_init_script(
+        """(() => {
+          window.cameraAsks = 0;
+          const md = navigator.mediaDevices;
+          if (md) md.getUserMedia = async () => {
+            window.cameraAsks += 1;
+            throw new DOMException("no", "NotAllowedError");
+          };
+        })()"""
+    )
+    open_live(page, base_url)  # the offer carries an idle camera section; the showroom still plays
+    seen = page.evaluate(
+        """() => ["hands", "camera-live", "camera-stop"].map((id) => document.getElementById(id).hidden)"""
+    )
+    assert seen == [True, True, True], "this server recognises no gestures, so there is no button"
+    assert page.evaluate("() => window.cameraAsks") == 0

@@ -14,6 +14,7 @@ from render_node.messages import (
     CartNotice,
     CommandMessage,
     ErrorMessage,
+    GestureMessage,
     KeyMessage,
     PointerMessage,
     ProductInfo,
@@ -381,3 +382,19 @@ def test_cart_notice_and_error_serialise_with_type_and_version() -> None:
     }
     with pytest.raises(ValueError):
         ErrorMessage(code="teapot", message="?")
+
+
+def test_gesture_feedback_serialises_with_type_and_version_and_is_not_input() -> None:
+    message = GestureMessage(name="thumbs_up", confidence=0.92, hand="right")
+    assert json.loads(message.model_dump_json()) == {
+        "type": "gesture",
+        "v": 1,
+        "name": "thumbs_up",
+        "confidence": 0.92,
+        "hand": "right",
+    }
+    for bad in ({"name": "wave"}, {"confidence": 1.5}, {"hand": "both"}):
+        with pytest.raises(ValueError):
+            GestureMessage(**{"name": "fist", "confidence": 0.5, "hand": "left", **bad})
+    with pytest.raises(ValueError, match="gesture"):
+        parse_input(message.model_dump_json())  # the server says it; a viewer cannot send it

@@ -188,3 +188,20 @@ def test_still_layer_cache_draws_the_same_picture_as_a_full_render() -> None:
     finally:
         cached.release()
         full.release()
+
+
+def test_the_hand_cursor_is_drawn_where_the_hand_points_and_only_there(renderer: Renderer) -> None:
+    scene = settled("red-box")
+    plain = renderer.render(scene).astype(np.int16)
+    for x, y in ((0.25, 0.25), (0.8, 0.7)):
+        with_hand = renderer.render(dataclasses.replace(scene, hand=(x, y))).astype(np.int16)
+        changed = np.abs(with_hand - plain)[..., :3].sum(axis=2) > 30
+        rows, cols = np.nonzero(changed)
+        assert changed.sum() > 20, "the cursor shows"
+        # Centred on the point (rows run top-down) and small: within 4 % of the height around it.
+        assert abs(rows.mean() - y * SIZE[1]) < 2 and abs(cols.mean() - x * SIZE[0]) < 2
+        reach = 0.04 * SIZE[1]
+        assert np.abs(rows - y * SIZE[1]).max() <= reach and np.abs(cols - x * SIZE[0]).max() <= reach
+        assert (with_hand[..., :3] >= plain[..., :3] - 1).all(), "light added, never taken away"
+    again = renderer.render(scene).astype(np.int16)
+    assert np.abs(again - plain).max() <= 1, "gone with the hand: the still layer kept no trace"

@@ -46,3 +46,16 @@ def test_module_imports_resolve_to_files_here() -> None:
 def test_the_page_stays_small() -> None:
     total = sum(p.stat().st_size for p in STATIC.iterdir() if p.is_file())
     assert total < PAGE_BUDGET_BYTES, total
+
+
+def test_the_camera_is_asked_for_small_and_silent_and_never_recorded() -> None:
+    hands = (STATIC / "hands.js").read_text(encoding="utf-8")
+    ask = re.search(r"getUserMedia\((\{.*\})\)", hands)
+    assert ask is not None and "width: 640, height: 480" in ask.group(1) and "audio: false" in ask.group(1)
+    assert "replaceTrack(null)" in hands and "track.stop()" in hands, "Stop ends the camera and sends nothing"
+    for module in MODULES:
+        text = module.read_text(encoding="utf-8")
+        assert "MediaRecorder" not in text and "captureStream" not in text, module.name
+    # The showroom's section comes first: the render node answers the first video section with it.
+    connection = (STATIC / "connection.js").read_text(encoding="utf-8")
+    assert connection.index('direction: "recvonly"') < connection.index('direction: "sendonly"')

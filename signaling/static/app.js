@@ -3,6 +3,7 @@ import { connect } from "/static/connection.js";
 import { bindInput } from "/static/input.js";
 import { showState } from "/static/overlay.js";
 import { bindCart, ensureToken, ownToken, onMessage as cartMessage } from "/static/cart.js";
+import { attachCamera, bindHands, onMessage as handsMessage } from "/static/hands.js";
 
 const video = document.getElementById("video");
 const status = document.getElementById("status");
@@ -31,9 +32,10 @@ async function start() {
       width: Number(params.get("width")) || undefined,
       height: Number(params.get("height")) || undefined,
       codec: params.get("codec") || undefined,
-      onMessage: (message) => { if (message.type === "state") showState(message); cartMessage(message); },
-      onClosed: (reason) => { link = null; retry(reason); },
+      onMessage: (message) => { if (message.type === "state") showState(message); cartMessage(message); handsMessage(message); },
+      onClosed: (reason) => { link = null; attachCamera(null); retry(reason); },
     });
+    attachCamera(link.cameraSender);
     sessionStorage.setItem("holoshop-session", link.sessionId);
     const channel = link.channel;
     const tell = async () => {  // the session's cart, when the shop could give one
@@ -64,5 +66,6 @@ function retry(reason) {
 
 bindInput(video, send);
 bindCart(send);
+bindHands();
 document.addEventListener("holoshop-cart-token", (event) => send({ type: "cart", token: event.detail }));
 start();

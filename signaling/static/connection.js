@@ -12,7 +12,8 @@ function waitForIce(pc) {
 export async function connect({ video, sessionId, width, height, codec, onMessage, onClosed }) {
   const config = await fetch("/rtc/config").then((r) => (r.ok ? r.json() : { ice_servers: [] }));
   const pc = new RTCPeerConnection({ iceServers: config.ice_servers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })) });
-  pc.addTransceiver("video", { direction: "recvonly" });
+  pc.addTransceiver("video", { direction: "recvonly" });  // the showroom: first, as the server expects
+  const camera = pc.addTransceiver("video", { direction: "sendonly" });  // "shop with your hands": no track until asked
   const channel = pc.createDataChannel("input", { ordered: true });
   let closed = false;
   const close = (reason) => {
@@ -46,5 +47,7 @@ export async function connect({ video, sessionId, width, height, codec, onMessag
   }
   const answer = await response.json();
   await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
-  return { pc, channel, sessionId: answer.session_id };
+  // A server without gesture recognition answers the camera section inactive: no button then.
+  const cameraSender = camera.currentDirection === "sendonly" ? camera.sender : null;
+  return { pc, channel, sessionId: answer.session_id, cameraSender };
 }
