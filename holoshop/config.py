@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     encoder_threads: int = Field(1, ge=1, le=16)
     idle_timeout: float = Field(30.0, gt=0, description="seconds a session without viewers lives on")
     max_sessions: int = Field(8, ge=1, le=256)
+    gestures: bool = Field(True, description="offer 'Shop with your hands': analyse viewers' cameras")
     gesture_fps: float = Field(
         15.0, ge=1.0, le=60.0, description="camera frames analysed per second per viewer, at most (gestures)"
     )

@@ -39,6 +39,7 @@ from holoshop.config import Settings
 from holoshop.security_headers import add_browser_security
 from holoshop.stills import StillRenderer, StillRequest
 from holoshop.thumbnails import MAX_SIZE, MIN_SIZE, ThumbnailCache, variant_count
+from render_node.gesture_analyzer import RecognizerAnalyzer
 from render_node.ibl import PreparedEnvironment, prepare_environment
 from render_node.node import NodeConfig, RenderNode
 from render_node.render_thread import RenderThread
@@ -94,6 +95,7 @@ def node_config(settings: Settings) -> NodeConfig:
         idle_timeout_s=settings.idle_timeout,
         max_sessions=settings.max_sessions,
         msaa=settings.msaa,
+        gesture_analyzer=RecognizerAnalyzer if settings.gestures else None,
         gesture_fps=settings.gesture_fps,
     )
 

@@ -86,6 +86,10 @@ class FrameAnalyzer(Protocol):
         """Analyse one frame; timestamps increase strictly within a stream."""
         ...
 
+    def close(self) -> None:
+        """Release what the analyzer holds (models, threads) when its stream ends."""
+        ...
+
 
 AnalyzerFactory = Callable[[], FrameAnalyzer]
 """Makes the analyzer for a new camera stream; the node has none by default (no gestures)."""

@@ -104,7 +104,14 @@ class CameraConsumer:
         if self._task is not None:
             self._task.cancel()
         self._set_live(False)
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        # The analyzer's models are released on its own thread, after any analysis in flight.
+        self._executor.submit(self._close_analyzer)
+        self._executor.shutdown(wait=False)
+
+    def _close_analyzer(self) -> None:
+        if self._analyzer is not None:
+            self._analyzer.close()
+            self._analyzer = None
 
     async def wait_stopped(self) -> None:
         """Until the pulling task has ended (tests, orderly shutdown)."""

@@ -47,6 +47,10 @@ class RecordingAnalyzer:
         self.gate = threading.Event()
         self.gate.set()
         self.seen: list[tuple[tuple[int, ...], int]] = []
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
 
     def analyze(self, rgb: Rgb, timestamp_ms: int) -> FrameAnalysis:
         self.gate.wait(10)
@@ -132,6 +136,7 @@ def test_frames_are_scaled_down_to_at_most_640x480() -> None:
         await until(lambda: consumer.analysed == 1)
         assert analyzer.seen[0][0] == (360, 640, 3)
         consumer.stop()
+        await until(lambda: analyzer.closed)  # its models released on stop
 
     run(scenario)
 
@@ -162,6 +167,9 @@ def test_a_quiet_or_ended_camera_takes_the_hand_away() -> None:
 def test_a_failing_analyzer_is_counted_and_the_stream_goes_on() -> None:
     class Flaky:
         calls = 0
+
+        def close(self) -> None:
+            self.closed = True
 
         def analyze(self, rgb: Rgb, timestamp_ms: int) -> FrameAnalysis:
             self.calls += 1

@@ -26,6 +26,7 @@ from aiortc.sdp import SessionDescription
 from assets.demo_catalog import demo_products
 from assets.environment import studio_environment
 from render_node.camera_analysis import FrameAnalysis, GestureEvent, Rgb
+from render_node.gesture_analyzer import RecognizerAnalyzer
 from render_node.ibl import prepare_environment
 from render_node.node import NodeConfig, RenderNode
 from render_node.offers import ViewerOffer
@@ -58,6 +59,9 @@ class ScriptedAnalyzer:
         self.stamps: list[int] = []
         ScriptedAnalyzer.made.append(self)
 
+    def close(self) -> None:
+        self.closed = True
+
     def analyze(self, rgb: Rgb, timestamp_ms: int) -> FrameAnalysis:
         self.shapes.append(rgb.shape)
         self.stamps.append(timestamp_ms)
@@ -71,14 +75,15 @@ class SmallCamera(MediaStreamTrack):
 
     kind = "video"
 
-    def __init__(self, source: MediaStreamTrack) -> None:
+    def __init__(self, source: MediaStreamTrack, size: tuple[int, int] = (320, 180)) -> None:
         super().__init__()
         self._source = source
+        self._size = size
 
     async def recv(self) -> av.VideoFrame:
         frame = await self._source.recv()
         assert isinstance(frame, av.VideoFrame)
-        small = frame.reformat(width=320, height=180, format="yuv420p")
+        small = frame.reformat(width=self._size[0], height=self._size[1], format="yuv420p")
         small.pts, small.time_base = frame.pts, frame.time_base
         return small
 
@@ -94,12 +99,13 @@ async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
 class Client:
     """A viewer: receives the showroom, sends its camera in a second (sendonly) video section."""
 
-    def __init__(self) -> None:
+    def __init__(self, camera_size: tuple[int, int] = (320, 180)) -> None:
         self.pc = RTCPeerConnection()
         self.pc.addTransceiver("video", direction="recvonly")
         self.player = MediaPlayer(str(VIDEO), loop=True)
         assert self.player.video is not None
-        self.camera: RTCRtpTransceiver = self.pc.addTransceiver(SmallCamera(self.player.video), "sendonly")
+        camera = SmallCamera(self.player.video, camera_size)
+        self.camera: RTCRtpTransceiver = self.pc.addTransceiver(camera, "sendonly")
         self.channel = self.pc.createDataChannel("input")
         self.messages: list[dict[str, Any]] = []
         self.frames = 0
@@ -215,3 +221,30 @@ def test_without_an_analyzer_the_camera_is_declined_and_the_showroom_still_strea
             await client.close()
 
     run(scenario)
+
+
+def test_the_real_recogniser_sees_the_thumbs_up_and_adds_to_the_cart() -> None:
+    """MediaPipe and our classifier on the shared video (a fist, then a thumbs up), sent as the
+    viewer's camera: the thumbs up comes back as a `gesture` message and fills the session's cart."""
+
+    async def scenario(node: RenderNode) -> None:
+        client = Client(camera_size=(640, 360))
+        try:
+            await client.connect(node)
+            await until(lambda: client.first("state") is not None)
+            client.channel.send(json.dumps({"type": "cart", "token": "camera-test-cart"}))
+            try:
+                await until(lambda: client.first("gesture", name="thumbs_up") is not None, timeout=40)
+            except TimeoutError:
+                raise AssertionError([m for m in client.messages if m["type"] != "state"][:20]) from None
+            thumbs = client.first("gesture", name="thumbs_up")
+            assert thumbs is not None and thumbs["confidence"] >= 0.5 and thumbs["hand"] in ("left", "right")
+            await until(lambda: client.first("state", cart_count=1) is not None, timeout=20)
+            count = sample(node, "holoshop_gesture_latency_seconds_count")
+            latency = sample(node, "holoshop_gesture_latency_seconds_sum") / max(count, 1)
+            print(f"camera frame to applied action with MediaPipe: mean {latency * 1000:.1f} ms")
+            assert count >= 1
+        finally:
+            await client.close()
+
+    run(scenario, gesture_analyzer=RecognizerAnalyzer, gesture_fps=15.0)
