@@ -42,7 +42,7 @@ def classify(
         for path in images:
             hands = []
             for hand in detector.detect(load_rgb(path)):
-                r = classify_hand(hand)
+                r = classify_hand(hand, mirrored)
                 hands.append(
                     {
                         "gesture": r.gesture,

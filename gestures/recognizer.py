@@ -40,8 +40,8 @@ class FrameResult:
     events: list[GestureEvent]
 
 
-def classify_hands(hands: list[Hand]) -> list[tuple[Hand, StaticResult]]:
-    return [(hand, classify_hand(hand)) for hand in hands]
+def classify_hands(hands: list[Hand], mirrored: bool = False) -> list[tuple[Hand, StaticResult]]:
+    return [(hand, classify_hand(hand, mirrored)) for hand in hands]
 
 
 class GestureRecognizer:
@@ -60,13 +60,14 @@ class GestureRecognizer:
         config: DynamicConfig | None = None,
     ) -> None:
         self.landmarker = landmarker or MediapipeHands("video", mirrored=mirrored)
+        self.mirrored = mirrored
         self.dynamic = DynamicRecognizer(config, mirrored=mirrored)
 
     def process(self, rgb: npt.NDArray[np.uint8], timestamp_ms: int) -> FrameResult:
         return self.process_hands(self.landmarker.detect(rgb, timestamp_ms), timestamp_ms)
 
     def process_hands(self, hands: list[Hand], timestamp_ms: int) -> FrameResult:
-        classified = classify_hands(hands)
+        classified = classify_hands(hands, self.mirrored)
         events = self.dynamic.update(classified, timestamp_ms)
         return FrameResult(
             timestamp_ms=timestamp_ms,

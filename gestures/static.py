@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from gestures.landmarks import INDEX, MIDDLE, PINKY, RING, THUMB, WRIST, Hand
+from gestures.landmarks import INDEX, MIDDLE, PINKY, RING, THUMB, WRIST, Hand, Handedness
 
 __all__ = [
     "StaticGesture",
@@ -48,6 +48,8 @@ CURLED = 110.0
 PINCH_RATIO = 0.35  # thumb tip to index tip, over the palm's size
 VERTICAL = 0.6  # |cos| of the thumb's angle to the image vertical for thumbs up or down
 THUMB_OUT = (0.85, 1.05)  # thumb tip to middle MCP over palm size: folded below, sticking out above
+# A hand hanging at the side (fingers down, back of the hand to the camera) is relaxed, not an open palm.
+HANGING = (-0.5, -0.3)  # palm_up below the first and palm_facing below the second
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class HandFeatures:
     pinch: float  # thumb tip to index tip, over the palm's size
     palm_up: float  # cosine of wrist -> middle MCP to image up: -1 for a hand hanging down
     tip_reach: tuple[float, float, float, float]  # fingertip to wrist over PIP to wrist, per finger
+    palm_facing: float  # palm normal's z: +1 palm to the camera, -1 its back (0 without handedness)
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,9 @@ def _bend(p: FloatArray, chain: tuple[int, ...]) -> float:
     return total
 
 
-def hand_features(points: FloatArray) -> HandFeatures:
-    """Features of a hand given as (21, 3) points in isotropic units (pixels, or metres)."""
+def hand_features(points: FloatArray, handedness: Handedness | None = None) -> HandFeatures:
+    """Features of a hand given as (21, 3) points in isotropic units (pixels, or metres); `handedness`
+    is the hand as it looks in the image (a right hand in a mirrored frame looks left)."""
     p = np.asarray(points, dtype=np.float64)
     palm = float(
         np.mean(
@@ -114,6 +118,9 @@ def hand_features(points: FloatArray) -> HandFeatures:
     up = float(-thumb_dir[1] / max(np.linalg.norm(thumb_dir[:2]), 1e-9))
     palm_dir = p[MIDDLE[0]] - p[WRIST]
     palm_up = float(-palm_dir[1] / max(np.linalg.norm(palm_dir[:2]), 1e-9))
+    normal = np.cross(p[INDEX[0]] - p[WRIST], p[PINKY[0]] - p[WRIST])
+    facing = float(normal[2] / max(float(np.linalg.norm(normal)), 1e-9))
+    facing = 0.0 if handedness is None else facing if handedness == "left" else -facing
     return HandFeatures(
         bend=(bend[0], bend[1], bend[2], bend[3]),
         thumb_bend=_bend(p, (THUMB[0], THUMB[1], THUMB[2], THUMB[3])),
@@ -123,6 +130,7 @@ def hand_features(points: FloatArray) -> HandFeatures:
         pinch=float(np.linalg.norm(p[THUMB[3]] - p[INDEX[3]]) / palm),
         palm_up=palm_up,
         tip_reach=(reach[0], reach[1], reach[2], reach[3]),
+        palm_facing=facing,
     )
 
 
@@ -133,9 +141,10 @@ def _straightness(bend: float, reach: float) -> float:
     return 0.5 * (by_angle + by_reach)
 
 
-def classify(points: FloatArray) -> StaticResult:
-    """The static gesture of one hand's (21, 3) isotropic points (y pointing down the image)."""
-    f = hand_features(points)
+def classify(points: FloatArray, handedness: Handedness | None = None) -> StaticResult:
+    """The static gesture of one hand's (21, 3) isotropic points (y pointing down the image);
+    `handedness` (as the hand looks in the image) lets it tell a palm from the back of a hand."""
+    f = hand_features(points, handedness)
     s = [_straightness(b, r) for b, r in zip(f.bend, f.tip_reach, strict=True)]
     up = [x > 0.5 for x in s]
     # How sure each finger's state is: 1 at either extreme, 0 at the midpoint.
@@ -162,6 +171,8 @@ def classify(points: FloatArray) -> StaticResult:
             return StaticResult(gesture, conf(*sure, 2 * thumb_out - 1, vert), f)
         return StaticResult("fist", conf(*sure, 1.0 - 2 * min(thumb_out, thumb_open)), f)
     if all(up):
+        if f.palm_up < HANGING[0] and f.palm_facing < HANGING[1]:
+            return StaticResult("none", conf(*sure), f)
         return StaticResult(
             "open_palm" if thumb_open > 0.5 else "none", conf(*sure, abs(2 * thumb_open - 1)), f
         )
@@ -172,6 +183,8 @@ def classify(points: FloatArray) -> StaticResult:
     return StaticResult("none", conf(*sure), f)
 
 
-def classify_hand(hand: Hand) -> StaticResult:
-    """`classify` on a detected hand's landmarks in pixels (so the image's aspect does not skew them)."""
-    return classify(hand.pixels())
+def classify_hand(hand: Hand, mirrored: bool = False) -> StaticResult:
+    """`classify` on a detected hand's landmarks in pixels (so the image's aspect does not skew them);
+    `mirrored`: the frame is a selfie view, so the person's right hand looks like a left one."""
+    looks: Handedness = hand.handedness if not mirrored else "left" if hand.handedness == "right" else "right"
+    return classify(hand.pixels(), looks)
