@@ -140,7 +140,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="measured time per run")
-    parser.add_argument("--size", default="640x480", help="the camera's frame size (WxH)")
+    parser.add_argument("--size", default="640x360", help="the camera's frame size (WxH; the video is 16:9)")
     args = parser.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
     print("without the camera ...", file=sys.stderr, flush=True)

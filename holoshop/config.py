@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     max_sessions: int = Field(8, ge=1, le=256)
     gestures: bool = Field(True, description="offer 'Shop with your hands': analyse viewers' cameras")
     gesture_fps: float = Field(
-        15.0, ge=1.0, le=60.0, description="camera frames analysed per second per viewer, at most (gestures)"
+        25.0, ge=1.0, le=60.0, description="camera frames analysed per second per viewer, at most (gestures)"
     )
     render: bool = Field(
         True,

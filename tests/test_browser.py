@@ -67,7 +67,9 @@ FRAMES_JS = """async () => {
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    with running_server(small_settings()) as url:
+    # No gesture recogniser: these tests never turn the camera on, and one test checks the page
+    # offers no camera to a server that cannot use it (tests/test_browser_camera.py turns it on).
+    with running_server(small_settings(gestures=False)) as url:
         yield url
 
 

@@ -23,7 +23,8 @@ VIDEO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "video"
 @pytest.fixture(scope="module")
 def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("camera") / "thumbs.y4m"
-    assert write_y4m(VIDEO / "mps_gesture_recognizer_test_video.mp4", target) > 150
+    # 640x360 keeps the video's 16:9: a squashed hand reads differently.
+    assert write_y4m(VIDEO / "mps_gesture_recognizer_test_video.mp4", target, 640, 360) > 150
     return target
 
 
