@@ -26,11 +26,12 @@ from commerce_api.order_schemas import OrderRead, OrderStatus, RefundRequest
 from commerce_api.orders import InvalidTransition, OrderNotFound
 from commerce_api.payments.base_provider import PaymentProvider, ProviderError
 from commerce_api.refunds import RefundFailed
+from commerce_api.schema_base import NO_NUL
 from commerce_api.schemas import AccountRead, ProductRead, VariantRead
 
 __all__ = ["admin_router", "require_staff"]
 
-ProductId = Annotated[str, Path(max_length=128)]
+ProductId = Annotated[str, Path(max_length=128, pattern=NO_NUL)]
 VariantId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "no valid Bearer access token"},

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from commerce_api.schema_base import RequestModel
 
 __all__ = [
     "MAX_PRICE_MINOR",
@@ -38,7 +40,7 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.
 Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

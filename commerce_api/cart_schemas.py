@@ -6,6 +6,8 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from commerce_api.schema_base import RequestModel
+
 __all__ = [
     "CART_TOKEN_LENGTH",
     "CART_TOKEN_PATTERN",
@@ -60,7 +62,7 @@ class CartRead(_Out):
     version: int = Field(default=0, exclude=True)
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commerce_api.schema_base import RequestModel
+
 __all__ = [
     "Address",
     "CheckoutRequest",
@@ -23,7 +25,7 @@ __all__ = [
 OrderStatus = Literal["pending_payment", "paid", "fulfilled", "cancelled", "refunded"]
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 

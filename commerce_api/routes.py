@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from commerce_api.catalog import ProductNotFound, get_product, list_products
 from commerce_api.read_cache import Lookup, ReadCache
+from commerce_api.schema_base import NO_NUL
 from commerce_api.schemas import ProductPage, ProductRead, SearchPage
 from commerce_api.search import SearchQuery, SearchQueryError, search
 
@@ -82,7 +83,7 @@ def commerce_router(
         responses={404: {"description": "no such product"}},
         tags=["catalog"],
     )
-    def product(product_id: Annotated[str, Path(max_length=128)]) -> ProductRead:
+    def product(product_id: Annotated[str, Path(max_length=128, pattern=NO_NUL)]) -> ProductRead:
         try:
             with sessions() as db:
                 return get_product(db, product_id, thumbnail_url=thumbnail_url)

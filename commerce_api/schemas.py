@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from commerce_api.schema_base import RequestModel
+
 __all__ = [
     "AccountRead",
     "CategoryFacet",
@@ -100,7 +102,7 @@ MAX_PASSWORD = 1024
 MAX_TOKEN = 2048
 
 
-class _In(BaseModel):
+class _In(RequestModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
