@@ -53,6 +53,7 @@ __all__ = [
     "begin_write",
     "expire_lapsed",
     "place_order",
+    "provider_key",
     "quote",
 ]
 
@@ -213,6 +214,19 @@ def _reserve(
     return order
 
 
+def provider_key(order_id: str) -> str:
+    """The idempotency key every attempt to pay an order uses with the provider: one order, one charge."""
+    return f"order-{order_id}"
+
+
+def _used_key(session: Session, key: str, digest: str) -> IdempotencyRecord | None:
+    """The key's record, locked, when the key was used before; a different request's key is a 409."""
+    record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
+    if record is not None and record.request_hash != digest:
+        raise IdempotencyConflict("this Idempotency-Key was used for a different request")
+    return record
+
+
 def _reserve_or_replay(
     sessions: sessionmaker[Session],
     request: CheckoutRequest,
@@ -225,10 +239,8 @@ def _reserve_or_replay(
     now = _now()
     with sessions() as session, session.begin():
         begin_write(session)
-        record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
+        record = _used_key(session, key, digest)
         if record is not None:
-            if record.request_hash != digest:
-                raise IdempotencyConflict("this Idempotency-Key was used for a different request")
             if record.status_code != IN_FLIGHT:
                 return CheckoutResult(record.status_code, record.response, replayed=True)
             # a crashed or concurrent attempt: finish it
@@ -342,7 +354,7 @@ def place_order(
             currency=currency,
             email=email,
             payment_method=request.payment_method,
-            idempotency_key=f"order-{order_id}",
+            idempotency_key=provider_key(order_id),
         )
     except ProviderError as exc:
         log.warning("payment provider failed for order %s: %s", order_id, exc)
@@ -378,10 +390,8 @@ def _place_at_once(
             now = _now()
             with sessions() as session, session.begin():
                 begin_write(session)
-                record = session.get(IdempotencyRecord, (SCOPE, key), with_for_update=True)
+                record = _used_key(session, key, digest)
                 if record is not None:
-                    if record.request_hash != digest:
-                        raise IdempotencyConflict("this Idempotency-Key was used for a different request")
                     if record.status_code == IN_FLIGHT:
                         return None
                     return CheckoutResult(record.status_code, record.response, replayed=True)
@@ -392,7 +402,7 @@ def _place_at_once(
                     currency=order.currency,
                     email=order.email,
                     payment_method=request.payment_method,
-                    idempotency_key=f"order-{order.id}",
+                    idempotency_key=provider_key(order.id),
                 )
                 if _settle(session, order, provider.name, intent, now):
                     raise AssertionError("an order paid in its own transaction cannot have lapsed")
