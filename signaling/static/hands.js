@@ -31,7 +31,7 @@ async function start() {
   if (!sender || stream) return;
   startButton.disabled = true;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: { max: 15 } }, audio: false });
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480, frameRate: { max: 25 } }, audio: false });
     const track = stream.getVideoTracks()[0];
     track.addEventListener("ended", stop);  // the browser's own stop, or the camera unplugged
     await sender.replaceTrack(track);
