@@ -4,12 +4,18 @@ Translates between the two contracts (see camera_analysis.py): static gestures c
 frame's hands (the recogniser's events announce them once, the router wants them while held),
 pinch-zoom scales become changes since the previous report, and positions are put in the viewer's
 mirrored view. Browser cameras send unmirrored frames, hence `mirrored=False` by default.
+
+Each frame is detected afresh (MediaPipe's image mode) rather than tracked from the previous one:
+the frames a render node analyses come with gaps (dropped while it was busy, or lost on the way),
+and tracked landmarks drift across gaps. On the shared thumbs-up video, every other frame tracked
+read as `point`; detected afresh, as `thumbs_up`, for about the same 16 ms a frame. The dynamic
+gestures' own smoothing supplies the temporal steadiness.
 """
 
 from __future__ import annotations
 
 from gestures import events as recognised
-from gestures.landmarks import INDEX
+from gestures.landmarks import INDEX, MediapipeHands
 from gestures.recognizer import GestureRecognizer
 from render_node.camera_analysis import (
     STATIC_GESTURES,
@@ -26,7 +32,7 @@ _INDEX_TIP = INDEX[-1]
 
 class RecognizerAnalyzer:
     def __init__(self, recognizer: GestureRecognizer | None = None, *, mirrored: bool = False) -> None:
-        self._recognizer = recognizer or GestureRecognizer(mirrored=mirrored)
+        self._recognizer = recognizer or GestureRecognizer(MediapipeHands("image"), mirrored=mirrored)
         self._mirrored = mirrored
         self._zoom: dict[str, float] = {}  # per hand: the cumulative scale last reported
 

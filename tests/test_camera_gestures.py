@@ -239,7 +239,14 @@ def test_the_real_recogniser_turns_the_viewers_hand_into_showroom_changes() -> N
             client.channel.send(json.dumps({"type": "cart", "token": "camera-test-cart"}))
             first = client.first("state")
             assert first is not None
-            await until(lambda: client.first("gesture") is not None, timeout=40)
+            try:
+                await until(lambda: client.first("gesture") is not None, timeout=40)
+            except TimeoutError:
+                frames = {
+                    r: sample(node, "holoshop_gesture_frames_total", result=r)
+                    for r in ("analysed", "busy", "rate", "failed")
+                }
+                raise AssertionError(f"no gesture in 40 s; camera frames {frames}") from None
             told = [m for m in client.messages if m["type"] == "gesture"]
             assert all(m["name"] in GESTURE_NAMES and 0.5 <= m["confidence"] <= 1 for m in told), told
             changed = lambda: any(  # noqa: E731
