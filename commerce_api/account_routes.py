@@ -17,6 +17,7 @@ from commerce_api.accounts import (
     InvalidRegistration,
     InvalidToken,
 )
+from commerce_api.bearer import BAD_TOKEN, unauthorized
 from commerce_api.cart_cache import CartCache
 from commerce_api.carts import CartForbidden, CartNotFound
 from commerce_api.rate_limit import RATE_LIMITED_RESPONSE, RateLimit
@@ -25,12 +26,7 @@ from commerce_api.schemas import AccountRead, LoginRequest, RefreshRequest, Regi
 __all__ = ["accounts_router"]
 
 _BAD_CREDENTIALS = "invalid email or password"
-_BAD_TOKEN = "invalid or expired token"
-_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": _BAD_TOKEN}}
-
-
-def _unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
-    return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
+_UNAUTHORIZED: dict[int | str, dict[str, Any]] = {401: {"description": BAD_TOKEN}}
 
 
 def accounts_router(
@@ -77,7 +73,7 @@ def accounts_router(
             try:
                 account = accounts.authenticate(db, policy, body.email, body.password)
             except InvalidCredentials:
-                raise _unauthorized(_BAD_CREDENTIALS) from None
+                raise unauthorized(_BAD_CREDENTIALS, "Bearer") from None
             pair = accounts.issue_tokens(db, policy, account.id)
             if body.cart_token is not None:
                 with contextlib.suppress(CartNotFound, CartForbidden):
@@ -91,7 +87,7 @@ def accounts_router(
             with sessions() as db:
                 return accounts.refresh(db, policy, body.refresh_token)
         except InvalidToken:
-            raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
+            raise unauthorized() from None
 
     @router.post("/logout", status_code=204, response_class=Response, responses=_UNAUTHORIZED)
     def logout(body: RefreshRequest) -> Response:
@@ -100,18 +96,18 @@ def accounts_router(
             with sessions() as db:
                 accounts.logout(db, policy, body.refresh_token)
         except InvalidToken:
-            raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
+            raise unauthorized() from None
         return Response(status_code=204)
 
     @router.get("/me", response_model=AccountRead, responses=_UNAUTHORIZED)
     def me(credentials: Bearer) -> AccountRead:
         """The account of the Bearer access token."""
         if credentials is None:
-            raise _unauthorized("a Bearer access token is required")
+            raise unauthorized("a Bearer access token is required", "Bearer")
         try:
             with sessions() as db:
                 return accounts.current_account(db, policy, credentials.credentials)
         except InvalidToken:
-            raise _unauthorized(_BAD_TOKEN, 'Bearer error="invalid_token"') from None
+            raise unauthorized() from None
 
     return router

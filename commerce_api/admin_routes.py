@@ -22,6 +22,7 @@ from commerce_api.admin_schemas import (
     VariantCreate,
     VariantUpdate,
 )
+from commerce_api.bearer import unauthorized
 from commerce_api.order_schemas import OrderRead, OrderStatus, RefundRequest
 from commerce_api.orders import InvalidTransition, OrderNotFound
 from commerce_api.payments.base_provider import PaymentProvider, ProviderError
@@ -52,16 +53,12 @@ def require_staff(sessions: sessionmaker[Session], policy: AccountPolicy) -> Cal
 
     def staff(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> AccountRead:
         if credentials is None:
-            raise HTTPException(
-                401, "a Bearer access token is required", headers={"WWW-Authenticate": "Bearer"}
-            )
+            raise unauthorized("a Bearer access token is required", "Bearer")
         try:
             with sessions() as session:
                 account = accounts.current_account(session, policy, credentials.credentials)
         except InvalidToken:
-            raise HTTPException(
-                401, "invalid or expired token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-            ) from None
+            raise unauthorized() from None
         if not account.is_staff:
             raise HTTPException(403, "staff only")
         return account

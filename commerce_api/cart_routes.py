@@ -13,8 +13,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from commerce_api import accounts, carts
-from commerce_api.accounts import AccountPolicy, InvalidToken
+from commerce_api import carts
+from commerce_api.accounts import AccountPolicy
+from commerce_api.bearer import optional_account_id, unauthorized
 from commerce_api.cart_cache import CartCache
 from commerce_api.cart_schemas import (
     CART_TOKEN_PATTERN,
@@ -68,15 +69,7 @@ def carts_router(sessions: sessionmaker[Session], policy: AccountPolicy, cache: 
     Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
     def account_id(db: Session, credentials: HTTPAuthorizationCredentials | None) -> int | None:
-        """The Bearer token's account, None without one; a bad token is refused, never ignored."""
-        if credentials is None:
-            return None
-        try:
-            return accounts.current_account(db, policy, credentials.credentials).id
-        except InvalidToken:
-            raise HTTPException(
-                401, "invalid or expired token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-            ) from None
+        return optional_account_id(db, policy, credentials)
 
     Token = Annotated[str, Path(pattern=CART_TOKEN_PATTERN, description="the cart's 43-character token")]
     VariantId = Annotated[int, Path(ge=1, le=MAX_VARIANT_ID)]
@@ -142,9 +135,7 @@ def carts_router(sessions: sessionmaker[Session], policy: AccountPolicy, cache: 
     def mine(credentials: Bearer) -> CartRead:
         """The Bearer's account cart, created on demand."""
         if credentials is None:
-            raise HTTPException(
-                401, "a Bearer access token is required", headers={"WWW-Authenticate": "Bearer"}
-            )
+            raise unauthorized("a Bearer access token is required", "Bearer")
         try:
             with sessions() as db:
                 owner = account_id(db, credentials)

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from commerce_api import accounts
-from commerce_api.accounts import AccountPolicy, InvalidToken
+from commerce_api.accounts import AccountPolicy
+from commerce_api.bearer import BAD_TOKEN, optional_account_id, unauthorized
 from commerce_api.cart_cache import CartCache, NullCartCache
 from commerce_api.carts import get_cart
 from commerce_api.checkout import (
@@ -32,18 +32,13 @@ from commerce_api.rate_limit import RATE_LIMITED_RESPONSE, RateLimit
 
 __all__ = ["checkout_router"]
 
-_BAD_TOKEN = "invalid or expired token"
 _CHECKOUT_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": _BAD_TOKEN},
+    401: {"description": BAD_TOKEN},
     404: {"description": "no such cart"},
     409: {"description": "not enough stock, or the Idempotency-Key was used for another request"},
     422: {"description": "an empty cart, an unknown shipping option or a country not shipped to"},
     502: {"description": "the payment provider failed; retry with the same Idempotency-Key"},
 }
-
-
-def _unauthorized(detail: str = _BAD_TOKEN) -> HTTPException:
-    return HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 def checkout_router(
@@ -64,13 +59,7 @@ def checkout_router(
     Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
     def optional_account(db: Session, credentials: HTTPAuthorizationCredentials | None) -> int | None:
-        """The Bearer token's account, None without one; a bad token is refused, never ignored."""
-        if credentials is None:
-            return None
-        try:
-            return accounts.current_account(db, policy, credentials.credentials).id
-        except InvalidToken:
-            raise _unauthorized() from None
+        return optional_account_id(db, policy, credentials)
 
     cache = cart_cache or NullCartCache()
 
@@ -157,7 +146,7 @@ def checkout_router(
     @router.get(
         "/orders/{order_id}",
         response_model=OrderRead,
-        responses={404: {"description": "no such order"}, 401: {"description": _BAD_TOKEN}},
+        responses={404: {"description": "no such order"}, 401: {"description": BAD_TOKEN}},
         tags=["orders"],
     )
     def order(credentials: Bearer, order_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]) -> OrderRead:
@@ -175,7 +164,7 @@ def checkout_router(
     @router.get(
         "/accounts/me/orders",
         response_model=list[OrderRead],
-        responses={401: {"description": _BAD_TOKEN}},
+        responses={401: {"description": BAD_TOKEN}},
         tags=["orders"],
     )
     def my_orders(
@@ -185,7 +174,7 @@ def checkout_router(
     ) -> list[OrderRead]:
         """The account's order history, newest first."""
         if credentials is None:
-            raise _unauthorized("a Bearer access token is required")
+            raise unauthorized("a Bearer access token is required")
         with sessions() as db:
             account_id = optional_account(db, credentials)
             assert account_id is not None  # a Bearer was given: an account, or 401 raised
