@@ -41,7 +41,7 @@ from holoshop.security_headers import add_browser_security
 __all__ = [
     "ClearOnAdminWrites",
     "account_policy",
-    "catalog_cache",
+    "install_commerce",
     "commerce_routers",
     "create_commerce_app",
     "payment_provider",
@@ -123,10 +123,6 @@ def commerce_routers(
     return routers
 
 
-def catalog_cache(settings: Settings) -> ReadCache:
-    return ReadCache(settings.catalog_cache_seconds)
-
-
 class ClearOnAdminWrites:
     """ASGI middleware: a successful write under /api/admin clears the catalog read cache, so staff
     see their edit at once (other processes' caches lapse within their few seconds)."""
@@ -150,6 +146,27 @@ class ClearOnAdminWrites:
             await send(message)
 
         await self.app(scope, receive, clearing_send)
+
+
+def install_commerce(
+    app: FastAPI,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    cart_cache: CartCache,
+    limits: RateLimits,
+    *,
+    thumbnail_url: str | None = None,
+) -> None:
+    """The shop's API on `app`, as both servers have it: every router, the catalog read cache that
+    staff edits clear, and the browser security headers and CORS."""
+    app.state.cart_cache = cart_cache  # for in-process callers of commerce_api.carts (the render node)
+    reads = ReadCache(settings.catalog_cache_seconds)
+    for router in commerce_routers(
+        settings, sessions, cart_cache, limits, thumbnail_url=thumbnail_url, read_cache=reads
+    ):
+        app.include_router(router)
+    app.add_middleware(ClearOnAdminWrites, cache=reads)
+    add_browser_security(app, settings.cors_origins)
 
 
 async def _sweep(sessions: sessionmaker[Session], every_s: float) -> None:
@@ -202,12 +219,7 @@ def create_commerce_app(settings: Settings) -> FastAPI:
         summary="The shop behind the showroom: catalog, search, accounts, carts, checkout, orders.",
         lifespan=lifespan,
     )
-    cart_cache = make_cart_cache(settings.redis_url)
-    reads = catalog_cache(settings)
-    for router in commerce_routers(settings, sessions, cart_cache, limits, read_cache=reads):
-        app.include_router(router)
-    app.add_middleware(ClearOnAdminWrites, cache=reads)
-    add_browser_security(app, settings.cors_origins)
+    install_commerce(app, settings, sessions, make_cart_cache(settings.redis_url), limits)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

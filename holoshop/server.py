@@ -27,16 +27,9 @@ from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.seed import seed_catalog
 from holoshop.cart_adapter import commerce_cart_port
 from holoshop.catalog_loading import load_catalog
-from holoshop.commerce_app import (
-    ClearOnAdminWrites,
-    catalog_cache,
-    commerce_routers,
-    rate_limits,
-    sweeping_reservations,
-)
+from holoshop.commerce_app import install_commerce, rate_limits, sweeping_reservations
 from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
-from holoshop.security_headers import add_browser_security
 from holoshop.stills import StillRenderer, StillRequest
 from holoshop.thumbnails import MAX_SIZE, MIN_SIZE, ThumbnailCache, variant_count
 from render_node.gesture_analyzer import RecognizerAnalyzer
@@ -164,14 +157,7 @@ def create_app(settings: Settings) -> FastAPI:
         return state.node
 
     app.include_router(signaling_router(ready_node))
-    app.state.cart_cache = cart_cache
-    reads = catalog_cache(settings)
-    for router in commerce_routers(
-        settings, sessions, cart_cache, limits, thumbnail_url=THUMBNAIL_URL, read_cache=reads
-    ):
-        app.include_router(router)
-    app.add_middleware(ClearOnAdminWrites, cache=reads)
-    add_browser_security(app, settings.cors_origins)
+    install_commerce(app, settings, sessions, cart_cache, limits, thumbnail_url=THUMBNAIL_URL)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:
