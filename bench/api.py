@@ -54,6 +54,8 @@ from sqlalchemy import Engine, create_engine, event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.pg_schema import scratch_schema  # noqa: E402
+
 __all__ = ["Figures", "Req", "main"]
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -95,23 +97,6 @@ class Figures:
 
 
 # --- the database and the server -----------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fresh_schema(admin_url: str) -> Iterator[str]:
-    """A URL whose search_path is a new schema; the schema is dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            yield f"{admin_url}?options=-csearch_path%3D{schema}"
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        admin.dispose()
 
 
 def free_port() -> int:
@@ -555,7 +540,10 @@ def main() -> None:
     if args.serve:
         serve(args.serve)
         return
-    with tempfile.TemporaryDirectory(prefix="holoshop-bench-") as tmp, fresh_schema(args.database_url) as url:
+    with (
+        tempfile.TemporaryDirectory(prefix="holoshop-bench-") as tmp,
+        scratch_schema(args.database_url, prefix="bench") as url,
+    ):
         folder = Path(tmp)
         port = free_port()
         base = f"http://127.0.0.1:{port}"

@@ -14,16 +14,16 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
-from sqlalchemy import create_engine, text
 
 from holoshop.commerce_app import create_commerce_app
 from holoshop.config import Settings
 from tests.conftest import POSTGRES_URL
+from tests.pg_schema import schema_url, scratch_schema
 
 # The schemas are collected at import, so the databases are named here and made by the fixture.
 _SQLITE_URL = f"sqlite:///{Path(tempfile.mkdtemp(prefix='holoshop-fuzz-')) / 'shop.db'}"
 _PG_SCHEMA = f"t_{uuid.uuid4().hex}"
-_PG_URL = f"{POSTGRES_URL}?options=-csearch_path%3D{_PG_SCHEMA}"
+_PG_URL = schema_url(POSTGRES_URL, _PG_SCHEMA)
 
 
 def _app(url: str) -> FastAPI:
@@ -44,16 +44,8 @@ sqlite_schema, postgres_schema = _schema(SQLITE_APP), _schema(POSTGRES_APP)
 @pytest.fixture(scope="module", autouse=True)
 def running_apps() -> Iterator[None]:
     """Both apps through their lifespans (migrations, the seeded demo catalog) for the module."""
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{_PG_SCHEMA}"'))
-    try:
-        with TestClient(SQLITE_APP), TestClient(POSTGRES_APP):
-            yield
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{_PG_SCHEMA}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(POSTGRES_URL, _PG_SCHEMA), TestClient(SQLITE_APP), TestClient(POSTGRES_APP):
+        yield
 
 
 def _no_server_error(case: schemathesis.Case[Any]) -> None:
