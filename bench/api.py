@@ -38,7 +38,6 @@ import math
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,7 @@ from sqlalchemy import Engine, create_engine, event, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.net import free_port  # noqa: E402
 from tests.pg_schema import scratch_schema  # noqa: E402
 
 __all__ = ["Figures", "Req", "main"]
@@ -97,13 +97,6 @@ class Figures:
 
 
 # --- the database and the server -----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def server_env(db_url: str, folder: Path) -> dict[str, str]:

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,15 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.render import run as render_only  # noqa: E402
+from tests.net import free_port  # noqa: E402
 from tests.rtc_helpers import Viewer, connect_viewer  # noqa: E402
 
 TARGETS = {("640x360", "fps"): 55.0, ("1280x720", "fps"): 28.0}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 import urllib.error
@@ -24,6 +23,7 @@ from playwright.sync_api import Browser, Page, Playwright
 
 from holoshop.config import Settings
 from holoshop.server import create_app
+from tests.net import free_port
 
 __all__ = [
     "CHROMIUM",
@@ -92,13 +92,6 @@ def chromium_available() -> bool:
     return CHROMIUM.is_file()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _readyz(base_url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(f"{base_url}/readyz", timeout=5) as response:
@@ -112,7 +105,7 @@ def _readyz(base_url: str) -> tuple[int, str]:
 @contextmanager
 def running_server(settings: Settings, timeout: float = READY_TIMEOUT_S) -> Iterator[str]:
     """Serve `create_app(settings)` on a free loopback port; yields the base URL once /readyz is 200."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     failure: list[BaseException] = []

@@ -12,7 +12,6 @@ shielded), so this guards the outcome on every router, not that one mechanism.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -38,6 +37,7 @@ from commerce_api.db import make_engine, migrate, session_factory
 from commerce_api.payments.offline_provider import OfflineProvider
 from commerce_api.routes import commerce_router
 from commerce_api.seed import seed_catalog
+from tests.net import free_port
 from tests.shop_helpers import RECORDS, fill_cart, variant_id
 
 POLICY = AccountPolicy(
@@ -50,16 +50,10 @@ HANG_UP_AFTER_S = 0.1
 HANG_UPS = 6  # three times the pool: one leak per hang-up would drain it three times over
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _serving(app: FastAPI) -> Iterator[str]:
     """`app` under a real uvicorn server (real sockets, real hang-ups) in a thread; its base URL."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from commerce_api.models import CartItem, Order, OrderEvent, OrderLine, Payment
+from tests.net import free_port
 from tests.shop_helpers import fill_cart, set_stock, small_shop, stock_of, variant_id
 
 pytestmark = pytest.mark.slow
@@ -41,15 +41,9 @@ UNITS = 30
 BUYERS = 60
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _server(url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "HOLOSHOP_DATABASE_URL": url,
