@@ -8,6 +8,8 @@ packages=(
   libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libgl1
   # Headless browser for the thin client's end-to-end tests.
   chromium
+  # The assistant's voice (avatar/voice): libespeak-ng through ctypes, with its phoneme events.
+  espeak-ng libespeak-ng1
   # HTTP load generator for the API benchmark (bench/api.py).
   wrk
 )
