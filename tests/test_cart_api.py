@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import redis
 from argon2 import PasswordHasher
@@ -57,7 +57,7 @@ def client(demo_shop: sessionmaker[Session]) -> Iterator[TestClient]:
         yield c
 
 
-def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+def _ok(response: httpx2.Response, status: int = 200) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()
     return body

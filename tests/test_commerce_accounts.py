@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
+import httpx2
 import jwt
 import pytest
 from argon2 import PasswordHasher
@@ -69,15 +69,15 @@ def _login(client: TestClient, email: str, password: str = PASSWORD) -> dict[str
     return tokens
 
 
-def _me(client: TestClient, access_token: str) -> httpx.Response:
-    response: httpx.Response = client.get(
+def _me(client: TestClient, access_token: str) -> httpx2.Response:
+    response: httpx2.Response = client.get(
         "/api/accounts/me", headers={"Authorization": f"Bearer {access_token}"}
     )
     return response
 
 
-def _refresh(client: TestClient, refresh_token: str) -> httpx.Response:
-    response: httpx.Response = client.post("/api/accounts/refresh", json={"refresh_token": refresh_token})
+def _refresh(client: TestClient, refresh_token: str) -> httpx2.Response:
+    response: httpx2.Response = client.post("/api/accounts/refresh", json={"refresh_token": refresh_token})
     return response
 
 

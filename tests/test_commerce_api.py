@@ -67,7 +67,7 @@ def test_search(client: TestClient) -> None:
         {"in_stock": "maybe"},
     ],
 )
-def test_invalid_queries_get_422_with_a_reason(client: TestClient, params: dict[str, object]) -> None:
+def test_invalid_queries_get_422_with_a_reason(client: TestClient, params: dict[str, str | int]) -> None:
     response = client.get("/api/search", params=params)
     assert response.status_code == 422, response.text
     assert response.json()["detail"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import stripe
 from fastapi import FastAPI
@@ -71,12 +71,12 @@ def shop(empty_database: str) -> Iterator[Shop]:
 
 def _checkout(
     shop: Shop, items: dict[int, int], method: str | None, key: str | None = None
-) -> httpx.Response:
+) -> httpx2.Response:
     token = fill_cart(shop.sessions, items)
     body: dict[str, Any] = {"cart_token": token, "email": "Ada@Example.com", "address": ADDRESS}
     if method is not None:
         body["payment_method"] = method
-    response: httpx.Response = shop.client.post(
+    response: httpx2.Response = shop.client.post(
         "/api/checkout", json=body, headers={"Idempotency-Key": key or uuid.uuid4().hex}
     )
     return response
@@ -88,18 +88,18 @@ def _post(
     secret: str = SECRET,
     timestamp: int | None = None,
     header: str | None = None,
-) -> httpx.Response:
+) -> httpx2.Response:
     signature = header if header is not None else signature_header(payload, secret, timestamp)
     headers = {"Content-Type": "application/json"}
     if signature:
         headers["Stripe-Signature"] = signature
-    response: httpx.Response = shop.client.post(
+    response: httpx2.Response = shop.client.post(
         "/api/payments/stripe/webhook", content=payload, headers=headers
     )
     return response
 
 
-def _send(shop: Shop, kind: str, obj: dict[str, Any], event_id: str | None = None) -> httpx.Response:
+def _send(shop: Shop, kind: str, obj: dict[str, Any], event_id: str | None = None) -> httpx2.Response:
     response = _post(shop, webhook_event(kind, obj, event_id))
     assert response.status_code == 200, response.text
     return response
