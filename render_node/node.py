@@ -148,6 +148,7 @@ class RenderNode:
             video.setCodecPreferences(_codec_preferences(offer.codec))
             await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
             camera = _camera_track(pc.getTransceivers(), video, accept=gestures)
+            speech = _speech_transceiver(pc.getTransceivers())
             answer = await pc.createAnswer()
             codec = _negotiated_codec(answer.sdp)
             if session is None:
@@ -155,6 +156,8 @@ class RenderNode:
             viewer = session.new_viewer(codec)
             video.sender.replaceTrack(viewer.track)
             route_feedback(video.sender, viewer.track)
+            if speech is not None:
+                speech.sender.replaceTrack(session.speech_track(viewer))
             await pc.setLocalDescription(answer)
             if camera is not None and self.config.gesture_analyzer is not None:
                 session.attach_camera(viewer, camera, self.config.gesture_analyzer, self.config.gesture_fps)
@@ -265,6 +268,23 @@ def _camera_track(
         elif transceiver is not showroom:
             transceiver.direction = "inactive"
     return camera
+
+
+def _speech_transceiver(transceivers: list[RTCRtpTransceiver]) -> RTCRtpTransceiver | None:
+    """The offer's first audio section carries the assistant's voice; any others (a microphone) are off.
+
+    Speech recognition happens in the browser, which sends text, so no audio is ever received.
+    """
+    speech: RTCRtpTransceiver | None = None
+    for transceiver in transceivers:
+        if transceiver.kind != "audio":
+            continue
+        if speech is None:
+            speech = transceiver
+            transceiver.direction = "sendonly"
+        else:
+            transceiver.direction = "inactive"
+    return speech
 
 
 def _check_offer(sdp: str) -> None:

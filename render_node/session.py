@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 import time
@@ -23,6 +24,8 @@ from aiortc import RTCDataChannel
 from aiortc.mediastreams import MediaStreamTrack
 
 from assets.product import Product
+from avatar.voice.base_voice import Voice
+from render_node.assistant_port import AssistantPort, InteractionSink, ShowroomInteraction
 from render_node.camera_analysis import AnalyzerFactory, FrameAnalysis
 from render_node.camera_consumer import DEFAULT_GESTURE_FPS, CameraConsumer
 from render_node.cart_port import CartPort, InMemoryCarts
@@ -32,21 +35,26 @@ from render_node.frame_clock import FrameClock
 from render_node.gesture_router import GestureRouter
 from render_node.input_router import AddToCart, InputRouter, Routed
 from render_node.messages import (
+    AssistantMessage,
     CartMessage,
     CartNotice,
     ErrorMessage,
     GestureMessage,
+    ListeningMessage,
     ProductInfo,
     StateMessage,
+    TextMessage,
     parse_input,
 )
 from render_node.metrics import StreamMetrics
 from render_node.render_thread import RenderThread
 from render_node.renderer import Renderer
+from render_node.session_assistant import SessionAssistant
 from render_node.session_cart import SessionCart
 from render_node.showroom_content import showroom_for
+from render_node.speech_audio import SpeechTimeline, SpeechTrack
 from scenes.actions import Action, HandCursor
-from scenes.graph import FrameScene
+from scenes.graph import FigureNode, FrameScene, Mode
 from scenes.layout import Layout
 from scenes.picking import pick_product
 from scenes.showroom import StateSnapshot
@@ -85,6 +93,7 @@ class Viewer:
     channel: RTCDataChannel | None = None
     camera: CameraConsumer | None = None  # the viewer's own camera, when it shops with its hands
     gestures: GestureRouter | None = None
+    speech: SpeechTrack | None = None  # the assistant's voice, when the viewer's offer asked for audio
 
 
 class Session:
@@ -98,7 +107,12 @@ class Session:
         renderer: Renderer,
         metrics: StreamMetrics,
         cart: CartPort | None = None,
+        assistant: AssistantPort | None = None,
+        voice: Voice | None = None,
+        interactions: InteractionSink | None = None,
     ) -> None:
+        """`assistant` puts the shopping assistant in the showroom (and `voice` lets it speak);
+        `interactions` hears what shoppers look at, for the recommender to learn from."""
         self.id = session_id
         self.settings = settings
         self.metrics = metrics
@@ -113,6 +127,24 @@ class Session:
         self._gesture_marks: list[float] = []  # arrival of the camera frames behind `_pending` actions
         self._hand: tuple[float, float] | None = None
         self.cart = SessionCart(cart or InMemoryCarts(), lambda _: self._broadcast_state(), self._reply)
+        self.assistant = (
+            SessionAssistant(
+                assistant,
+                voice,
+                session_id,
+                layout,
+                dict(self._heights),
+                broadcast=self._broadcast,
+                reply=self._reply,
+                act=lambda actions: self._queue(list(actions), None),
+                add_to_cart=self._add_product,
+            )
+            if assistant is not None
+            else None
+        )
+        self._interactions = interactions
+        self._interest = self._showroom.snapshot()  # the last focus reported to `interactions`
+        self._interaction_tasks: set[asyncio.Task[None]] = set()
         self._fps_window = (time.monotonic(), 0)
         self._thread = thread
         self._renderer = renderer
@@ -146,6 +178,10 @@ class Session:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.cart.close()
+        if self.assistant is not None:
+            await self.assistant.close()
+        for task in list(self._interaction_tasks):
+            task.cancel()
         for viewer in list(self.viewers):
             self.remove_viewer(viewer)
         await self._thread.run(self._renderer.release)
@@ -213,6 +249,13 @@ class Session:
         )
         viewer.camera.start()
 
+    def speech_track(self, viewer: Viewer) -> SpeechTrack:
+        """The viewer's audio: the assistant's voice, or silence in a session without one."""
+        if viewer.speech is None:
+            timeline = self.assistant.timeline if self.assistant is not None else SpeechTimeline()
+            viewer.speech = SpeechTrack(timeline)
+        return viewer.speech
+
     def remove_viewer(self, viewer: Viewer) -> None:
         if viewer.camera is not None:
             viewer.camera.stop()
@@ -225,6 +268,8 @@ class Session:
             self.metrics.viewers.dec()
             self.metrics.frames_dropped.labels("viewer").inc(viewer.track.packets_dropped)
         viewer.track.stop()
+        if viewer.speech is not None:
+            viewer.speech.stop()
         if not self.viewers:
             self.idle_since = time.monotonic()
 
@@ -247,9 +292,25 @@ class Session:
         if isinstance(message, CartMessage):
             self.cart.set_token(message.token, viewer_id)
             return True
+        if isinstance(message, TextMessage | ListeningMessage):
+            self._to_assistant(message, viewer_id)
+            return True
         snap = self._showroom.snapshot()
         self._queue(self._router.handle(message, snap.mode, snap.focused, snap.variant), viewer_id)
         return True
+
+    def _to_assistant(self, message: TextMessage | ListeningMessage, viewer_id: str | None) -> None:
+        if self.assistant is None:
+            if isinstance(message, TextMessage):
+                self._reply(
+                    viewer_id, ErrorMessage(code="unavailable", message="No assistant in this showroom")
+                )
+            return
+        if isinstance(message, ListeningMessage):
+            self.assistant.listening(message.active)
+            return
+        self.assistant.listening(False)
+        self.assistant.ask(message.text, viewer_id, self._showroom.snapshot().focused)
 
     def _queue(self, routed: list[Routed], viewer_id: str | None) -> None:
         for item in routed:
@@ -280,13 +341,28 @@ class Session:
 
     def _add_focused(self, snap: StateSnapshot, viewer_id: str | None) -> None:
         """Add what the viewer saw once its earlier input was applied: the step's snapshot."""
-        product = self.products.get(snap.focused) if snap.focused else None
-        variant = snap.variant or 0
+        self._add_product(snap.focused, snap.variant or 0, viewer_id)
+
+    def _add_product(self, product_id: str | None, variant: int, viewer_id: str | None) -> None:
+        product = self.products.get(product_id) if product_id else None
         label = ""
         if product is not None:
             named = product.variants[variant] if variant < len(product.variants) else None
             label = f"{product.name}, {named}" if named else product.name
         self.cart.add(product.id if product else None, variant, label, viewer_id)
+
+    def _record(self, product_id: str | None, kind: ShowroomInteraction) -> None:
+        """Tell the shop what was looked at, in a task: the shop never slows the showroom."""
+        if self._interactions is None or product_id is None or len(self._interaction_tasks) > 32:
+            return
+        task = asyncio.create_task(self._interactions.record(self.id, product_id, kind))
+        self._interaction_tasks.add(task)
+        task.add_done_callback(self._interaction_done)
+
+    def _interaction_done(self, task: asyncio.Task[None]) -> None:
+        self._interaction_tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("session %s: recording an interaction failed: %s", self.id, task.exception())
 
     def _pick(self, x: float, y: float) -> str | None:
         aspect = self.settings.width / self.settings.height
@@ -315,12 +391,16 @@ class Session:
         )
 
     @staticmethod
-    def _send(viewer: Viewer, message: StateMessage | CartNotice | ErrorMessage | GestureMessage) -> None:
+    def _send(
+        viewer: Viewer, message: StateMessage | CartNotice | ErrorMessage | GestureMessage | AssistantMessage
+    ) -> None:
         if viewer.channel is not None and viewer.channel.readyState == "open":
             viewer.channel.send(message.model_dump_json())
 
     def _broadcast_state(self) -> None:
-        message = self._state_message()
+        self._broadcast(self._state_message())
+
+    def _broadcast(self, message: StateMessage | AssistantMessage) -> None:
         for viewer in self.viewers:
             self._send(viewer, message)
 
@@ -350,11 +430,13 @@ class Session:
             if self.viewers and not draw:
                 self.metrics.frames_dropped.labels("encoder").inc()
             pts = round((scheduled - started) * TIME_BASE_HZ)
-            step = await self._thread.run(functools.partial(self._step, dt, actions, pts, draw))
+            figure = self.assistant.figure(dt, scheduled) if self.assistant is not None else None
+            step = await self._thread.run(functools.partial(self._step, dt, actions, pts, draw, figure))
             self._scene = step.scene
             self.metrics.stage_seconds.labels("update").observe(step.update_s)
             if step.changed:
                 self._broadcast_state()
+                self._note_interest(step.snapshot)
             for viewer_id in adds:
                 self._add_focused(step.snapshot, viewer_id)
             applied = time.perf_counter()
@@ -375,12 +457,22 @@ class Session:
             # rendering runs late the clock returns at once, and the slot would still look full.
             await asyncio.sleep(0)
 
-    def _step(self, dt: float, actions: list[Action], pts: int, draw: bool) -> _Step:
+    def _note_interest(self, snap: StateSnapshot) -> None:
+        before, self._interest = self._interest, snap
+        if snap.focused is None or (before.focused, before.mode) == (snap.focused, snap.mode):
+            return
+        self._record(snap.focused, "inspect" if snap.mode is Mode.INSPECT else "view")
+
+    def _step(
+        self, dt: float, actions: list[Action], pts: int, draw: bool, figure: FigureNode | None = None
+    ) -> _Step:
         """On the GL thread: advance the showroom, then draw, read back and wrap a copy for the encoder."""
         started = time.perf_counter()
         changed = self._showroom.update(dt, actions)
         snapshot = self._showroom.snapshot()
         scene = self._showroom.frame()
+        if figure is not None:
+            scene = dataclasses.replace(scene, assistant=figure)
         update_s = time.perf_counter() - started
         if not draw:
             return _Step(changed, snapshot, scene, None, update_s)
