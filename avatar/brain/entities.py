@@ -340,10 +340,10 @@ class Lexicon:
         self.vocabulary = sorted(
             self.name_vocab | set(_NOUNS) | set(self.category_words) | self.colour_words | KEYWORDS
         )
-        self.known = set(self.vocabulary) | _FILLER | set(_NUMBER_WORDS) | COMMON_WORDS
-        self.known |= {
-            singular(w) for item in catalog.items for w in re.findall(r"[a-z]+", item.text.casefold())
-        }
+        # words that say something about products: the catalog's own and the lexicon's
+        catalog_words = {singular(w) for item in catalog.items for w in re.findall(r"[a-z]+", item.text.casefold())}
+        self.meaningful = (set(self.vocabulary) | catalog_words) - _FILLER - KEYWORDS
+        self.known = self.meaningful | _FILLER | set(_NUMBER_WORDS) | COMMON_WORDS | KEYWORDS
 
     # ---------------------------------------------------------------------------------- spelling
 

@@ -175,7 +175,8 @@ class IntentParser:
             )
             rest = rest[: ordinal.start()] + " " + rest[ordinal.end() :]
         quantity = self._quantity(rest)
-        tokens = [lex.correct(t) for t in tokens_of(re.sub(r"\b\d+\b", " ", rest))]
+        spoken = [lex.correct(t) for t in tokens_of(rest)]
+        tokens = [t for t in spoken if not t.isdigit()]  # numbers left over are quantities, read above
         joined = " ".join(tokens)
         if not tokens and prices.min_minor is None and prices.max_minor is None:
             return Parsed(Intent.UNKNOWN, Entities(), 0.0)
@@ -192,7 +193,7 @@ class IntentParser:
                 reference = "pricier"
         selecting = reference in ("cheaper", "pricier") and _SELECT.search(joined) is not None
 
-        flags = _Flags(joined)
+        flags = _Flags(" ".join(spoken))
         cart_word = _CART.search(joined) is not None
         wants_product = flags.add or flags.compare or flags.recommend or flags.colours_ask or bool(colours)
         mentions = list(named)
@@ -238,7 +239,7 @@ class IntentParser:
             query=" ".join(query_words),
         )
         has_price = prices.min_minor is not None or prices.max_minor is not None
-        known_content = [w for w in content if w in lex.known or singular(w) in lex.known]
+        known_content = [w for w in content if w in lex.meaningful or singular(w) in lex.meaningful]
         intent, confidence, detail = self._intent(
             flags, entities, ctx, cart_word, selecting, has_price, content, known_content, joined, mentions
         )
@@ -384,7 +385,7 @@ class IntentParser:
             return Intent.FILTER, 0.75, ""
         if e.categories or known_content:
             return Intent.SEARCH, 0.8 if e.categories else 0.6, ""
-        if content and flags.search:
+        if content and (flags.search or has_price or e.colours):
             return Intent.SEARCH, 0.5, ""
         if flags.recommend:
             return Intent.RECOMMEND, 0.6, "related"
