@@ -12,7 +12,12 @@ from avatar.brain.intents import Entities, Intent, IntentParser, ParseContext
 from tests.assistant_helpers import demo_snapshot
 
 CHAIR, SOFA, TABLE = "oslo-lounge-chair", "haven-three-seat-sofa", "fjord-dining-table"
-LAMP, VASE, BOTTLE, MUG = "luma-floor-lamp", "dune-ceramic-vase", "alpine-insulated-bottle", "kaffe-stoneware-mug"
+LAMP, VASE, BOTTLE, MUG = (
+    "luma-floor-lamp",
+    "dune-ceramic-vase",
+    "alpine-insulated-bottle",
+    "kaffe-stoneware-mug",
+)
 HEADPHONES, SPEAKER, SNEAKER = "aria-wireless-headphones", "bloc-portable-speaker", "stride-runner-sneaker"
 
 # With something in view, "in red" and "the cheaper one" have something to refer to.
@@ -41,7 +46,8 @@ CASES: list[tuple[str, ParseContext, Intent, dict[str, Any]]] = [
      {"categories": ("Decor",), "min_price_minor": 5000, "max_price_minor": 10000}),
     ("mugs for about €20", NOTHING, Intent.SEARCH, {"min_price_minor": 1600, "max_price_minor": 2400}),
     ("speakers under five hundred", NOTHING, Intent.SEARCH, {"max_price_minor": 50000}),
-    ("a table under a grand", NOTHING, Intent.SEARCH, {"categories": ("Furniture",), "max_price_minor": 100000}),
+    ("a table under a grand", NOTHING, Intent.SEARCH,
+     {"categories": ("Furniture",), "max_price_minor": 100000}),
     ("a bottle for €34.90 or less", NOTHING, Intent.SEARCH, {"max_price_minor": 3490}),
     ("sofa under 1,500", NOTHING, Intent.SEARCH, {"max_price_minor": 150000}),
     ("cheap lamps", NOTHING, Intent.SEARCH, {"categories": ("Lighting",), "reference": "cheaper"}),
@@ -70,14 +76,18 @@ CASES: list[tuple[str, ParseContext, Intent, dict[str, Any]]] = [
     ("in blue", NOTHING, Intent.FILTER, {"colours": ("blue",)}),
     ("cheaper than the sofa", NOTHING, Intent.FILTER, {"max_price_minor": 188999, "products": ()}),
     # show a colourway: a product, a reference or what is in view, and a colour
-    ("show me the shoe in blue", NOTHING, Intent.SHOW_VARIANT, {"products": (SNEAKER,), "colours": ("blue",)}),
+    ("show me the shoe in blue", NOTHING, Intent.SHOW_VARIANT,
+     {"products": (SNEAKER,), "colours": ("blue",)}),
     ("in red", SHOWING, Intent.SHOW_VARIANT, {"colours": ("red",), "products": ()}),
     ("do you have it in black?", SHOWING, Intent.SHOW_VARIANT, {"colours": ("black",), "reference": "this"}),
     ("oslo chair in forest", NOTHING, Intent.SHOW_VARIANT, {"products": (CHAIR,), "colours": ("forest",)}),
-    ("the sofa in ochre velvet", NOTHING, Intent.SHOW_VARIANT, {"products": (SOFA,), "colours": ("ochre velvet",)}),
-    ("what colours does the speaker come in", NOTHING, Intent.SHOW_VARIANT, {"products": (SPEAKER,), "colours": ()}),
+    ("the sofa in ochre velvet", NOTHING, Intent.SHOW_VARIANT,
+     {"products": (SOFA,), "colours": ("ochre velvet",)}),
+    ("what colours does the speaker come in", NOTHING, Intent.SHOW_VARIANT,
+     {"products": (SPEAKER,), "colours": ()}),
     ("which colors does it come in?", SHOWING, Intent.SHOW_VARIANT, {"reference": "this"}),
-    ("the lamp in matte black", NOTHING, Intent.SHOW_VARIANT, {"products": (LAMP,), "colours": ("matte black",)}),
+    ("the lamp in matte black", NOTHING, Intent.SHOW_VARIANT,
+     {"products": (LAMP,), "colours": ("matte black",)}),
     # add to cart, with quantities
     ("add it to my cart", SHOWING, Intent.ADD_TO_CART, {"reference": "this", "quantity": None}),
     ("add 2 mugs to my basket", NOTHING, Intent.ADD_TO_CART, {"products": (MUG,), "quantity": 2}),
@@ -85,7 +95,8 @@ CASES: list[tuple[str, ParseContext, Intent, dict[str, Any]]] = [
     ("i'll take the headphones in silver", NOTHING, Intent.ADD_TO_CART,
      {"products": (HEADPHONES,), "colours": ("silver",)}),
     ("put three of them in the basket", SHOWING, Intent.ADD_TO_CART, {"quantity": 3}),
-    ("add a couple of bottles to the cart", NOTHING, Intent.ADD_TO_CART, {"products": (BOTTLE,), "quantity": 2}),
+    ("add a couple of bottles to the cart", NOTHING, Intent.ADD_TO_CART,
+     {"products": (BOTTLE,), "quantity": 2}),
     ("buy it", SHOWING, Intent.ADD_TO_CART, {"reference": "this"}),
     # cart and checkout
     ("what's in my cart", NOTHING, Intent.GO_TO_CART, {}),
@@ -97,7 +108,8 @@ CASES: list[tuple[str, ParseContext, Intent, dict[str, Any]]] = [
     # compare
     ("compare the chair and the sofa", NOTHING, Intent.COMPARE, {"products": (CHAIR, SOFA)}),
     ("headphones vs speaker", NOTHING, Intent.COMPARE, {"products": (HEADPHONES, SPEAKER)}),
-    ("what's the difference between the mug and the bottle", NOTHING, Intent.COMPARE, {"products": (MUG, BOTTLE)}),
+    ("what's the difference between the mug and the bottle", NOTHING, Intent.COMPARE,
+     {"products": (MUG, BOTTLE)}),
     ("the oslo or the haven?", NOTHING, Intent.COMPARE, {"products": (CHAIR, SOFA)}),
     ("comapre them", SHOWING, Intent.COMPARE, {"products": ()}),
     # recommend
@@ -143,8 +155,15 @@ def test_phrase_set_covers_every_intent_but_unknown() -> None:
 
 
 def test_small_talk_kinds(parser: IntentParser) -> None:
-    kinds = {text: parser.parse(text).detail for text in ("hey", "thanks a lot", "bye now", "are you a robot?")}
-    assert kinds == {"hey": "greeting", "thanks a lot": "thanks", "bye now": "bye", "are you a robot?": "identity"}
+    kinds = {
+        text: parser.parse(text).detail for text in ("hey", "thanks a lot", "bye now", "are you a robot?")
+    }
+    assert kinds == {
+        "hey": "greeting",
+        "thanks a lot": "thanks",
+        "bye now": "bye",
+        "are you a robot?": "identity",
+    }
 
 
 def test_similar_and_related_recommendations(parser: IntentParser) -> None:
@@ -159,7 +178,9 @@ def test_noun_picks_the_product_in_view_or_with_the_colour() -> None:
     base = demo_snapshot()
     lamp = base.get(LAMP)
     assert lamp is not None
-    other = replace(lamp, id="arc-desk-lamp", name="Arc Desk Lamp", variants=(replace(lamp.variants[0], name="Red"),))
+    other = replace(
+        lamp, id="arc-desk-lamp", name="Arc Desk Lamp", variants=(replace(lamp.variants[0], name="Red"),)
+    )
     parser = IntentParser(type(base)(base.items + (other,)))
     assert parser.parse("show me the lamp", ParseContext(focused="arc-desk-lamp")).entities.products == (
         "arc-desk-lamp",

@@ -5,12 +5,17 @@ from __future__ import annotations
 import threading
 
 from avatar.brain.base_search import ProductFilter
-from avatar.brain.intents import Entities, Intent
+from avatar.brain.intents import Entities, Intent, Reference
 from avatar.brain.memory import ConversationMemory, Memories
 from tests.assistant_helpers import demo_snapshot
 
 CATALOG = demo_snapshot()
-CHAIR, SOFA, LAMP, MUG = "oslo-lounge-chair", "haven-three-seat-sofa", "luma-floor-lamp", "kaffe-stoneware-mug"
+CHAIR, SOFA, LAMP, MUG = (
+    "oslo-lounge-chair",
+    "haven-three-seat-sofa",
+    "luma-floor-lamp",
+    "kaffe-stoneware-mug",
+)
 
 
 class Clock:
@@ -29,7 +34,10 @@ def shown(*products: str, focus: str | None = None) -> ConversationMemory:
 
 def test_references_resolve_against_the_last_results() -> None:
     memory = shown(SOFA, LAMP, CHAIR, MUG)
-    resolve = lambda ref: memory.resolve(Entities(reference=ref), CATALOG)  # noqa: E731
+
+    def resolve(ref: Reference) -> tuple[str, ...]:
+        return memory.resolve(Entities(reference=ref), CATALOG)
+
     assert resolve("cheaper") == (MUG,)  # €18, the cheapest shown
     assert resolve("pricier") == (SOFA,)
     assert resolve("first") == (SOFA,)
@@ -58,15 +66,17 @@ def test_out_of_range_and_unknown_references_resolve_to_nothing() -> None:
 
 def test_picking_one_of_the_results_keeps_the_list_and_remembers_the_colourway() -> None:
     memory = shown(SOFA, LAMP, CHAIR)
-    memory.remember("the cheaper one", Intent.SEARCH, (LAMP,), focus=LAMP)
-    assert memory.results == (SOFA, LAMP, CHAIR)
+    memory.remember("the cheaper one", Intent.SEARCH, (LAMP,), focus=LAMP, picked=True)
+    assert tuple(memory.results) == (SOFA, LAMP, CHAIR)
     assert memory.focused == LAMP
-    memory.remember("in black", Intent.SHOW_VARIANT, (LAMP,), focus=LAMP, variant=1)
+    memory.remember("in black", Intent.SHOW_VARIANT, (LAMP,), focus=LAMP, variant=1, picked=True)
     assert memory.variants[LAMP] == 1
-    memory.remember("show me the mug", Intent.SEARCH, (MUG,), focus=MUG)
-    assert memory.results == (MUG,)
+    memory.remember("under 100", Intent.FILTER, (LAMP,), focus=LAMP)
+    assert tuple(memory.results) == (LAMP,)  # a narrower search replaces the list, even with a shown product
+    memory.remember("show me the mug", Intent.SEARCH, (MUG,), focus=MUG, picked=True)
+    assert tuple(memory.results) == (MUG,)  # not one of those shown
     memory.remember("thanks", Intent.SMALL_TALK, ())
-    assert memory.results == (MUG,) and memory.last_intent is Intent.SMALL_TALK
+    assert tuple(memory.results) == (MUG,) and memory.last_intent is Intent.SMALL_TALK
 
 
 def test_turns_and_filter_are_kept_within_bounds() -> None:

@@ -100,8 +100,17 @@ class Assistant:
                     parsed.entities,
                 )
                 flt, query = None, None
+            picked = answer.intent in (Intent.SHOW_VARIANT, Intent.ADD_TO_CART) or (
+                answer.intent is Intent.SEARCH and parsed.entities.reference is not None and flt is None
+            )
             memory.remember(
-                text, answer.intent, answer.products, focus=answer.focus, variant=answer.variant, flt=flt
+                text,
+                answer.intent,
+                answer.products,
+                focus=answer.focus,
+                variant=answer.variant,
+                flt=flt,
+                picked=picked,
             )
             if query is not None:
                 memory.last_query = query

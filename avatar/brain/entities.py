@@ -341,7 +341,9 @@ class Lexicon:
             self.name_vocab | set(_NOUNS) | set(self.category_words) | self.colour_words | KEYWORDS
         )
         # words that say something about products: the catalog's own and the lexicon's
-        catalog_words = {singular(w) for item in catalog.items for w in re.findall(r"[a-z]+", item.text.casefold())}
+        catalog_words = {
+            singular(w) for item in catalog.items for w in re.findall(r"[a-z]+", item.text.casefold())
+        }
         self.meaningful = (set(self.vocabulary) | catalog_words) - _FILLER - KEYWORDS
         self.known = self.meaningful | _FILLER | set(_NUMBER_WORDS) | COMMON_WORDS | KEYWORDS
 
@@ -521,7 +523,7 @@ _FILLER = frozenset(
         "colours colors version versions stock available availability left compare comparison versus vs "
         "difference recommend suggest similar alternative alternatives goes go going match matches pairs "
         "pair with help thanks thank am i'm im available shop store showroom got offer sell sells selling "
-        "bring around inside instead come comes came does tell about there any"
+        "bring around inside instead come comes came does tell about there any everything whatever"
     )
 )
 # Words the intent rules look for, kept so typos of them are corrected ("comapre", "chekout").

@@ -385,6 +385,8 @@ class IntentParser:
             return Intent.FILTER, 0.75, ""
         if e.categories or known_content:
             return Intent.SEARCH, 0.8 if e.categories else 0.6, ""
+        if flags.search and not content and not flags.help:  # "show me everything": browse
+            return Intent.SEARCH, 0.5, ""
         if content and (flags.search or has_price or e.colours):
             return Intent.SEARCH, 0.5, ""
         if flags.recommend:

@@ -73,14 +73,16 @@ class ConversationMemory:
         focus: str | None = None,
         variant: int | None = None,
         flt: ProductFilter | None = None,
+        picked: bool = False,
     ) -> None:
-        """One answered turn. Small talk and help keep the products in view; a miss keeps them too."""
+        """One answered turn. Small talk and help keep the products in view. `picked`: the answer
+        singled out products already shown ("the cheaper one", "in red"), so the list stays."""
         now = self.clock()
         self.touched = now
         self.turns.append(Turn(text[:200], intent, tuple(products), now))
         self.last_intent = intent
-        if products and not (len(products) == 1 and products[0] in self.results):
-            self.results = tuple(products)  # picking one of the shown ("the cheaper one") keeps the list
+        if products and not (picked and set(products) <= set(self.results)):
+            self.results = tuple(products)
         if focus is not None:
             self.focused = focus
             if variant is not None:

@@ -247,6 +247,8 @@ def short_stock(item: CatalogItem, variant: int, quantity: int, seed: str) -> st
 
 
 def need_product(seed: str, action: str) -> str:
+    if action == "compare":
+        return "Which products should I compare? Name two, e.g. 'the chair and the sofa'."
     options = (
         f"Which product would you like me to {action}? Say its name, or pick one in the showroom.",
         f"I'm not sure which one you mean. Tell me the product to {action}, e.g. 'the lamp'.",
