@@ -231,3 +231,37 @@ def test_random_text_never_raises(parser: IntentParser) -> None:
         parsed = parser.parse(text, SHOWING)
         assert isinstance(parsed.entities, Entities)
         assert len(parsed.entities.query) <= 500
+
+
+def test_names_of_the_shared_real_models() -> None:
+    """The glTF models' names (CamelCase, shared words such as "Glass") name the right products."""
+    from assets.product import slugify
+    from avatar.brain.catalog import CatalogItem, CatalogSnapshot, VariantInfo
+
+    names = {
+        "GlamVelvetSofa": "Furniture",
+        "Glass Hurricane Candle Holder": "Decor",
+        "Glass Vase with Flowers": "Decor",
+        "Lamp with Punctual Lights": "Lighting",
+        "SheenChair": "Furniture",
+        "SunglassesKhronos": "Accessories",
+        "Toy Car": "Toys",
+        "Water Bottle": "Kitchen",
+    }
+    real = tuple(
+        CatalogItem(slugify(n), n, c, f"{n}, imported.", "EUR", (VariantInfo("", 4900, 3),))
+        for n, c in names.items()
+    )
+    parser = IntentParser(CatalogSnapshot(demo_snapshot().items + real))
+    expected = {
+        "the glam velvet sofa": ("glam-velvet-sofa",),
+        "show me the sunglasses": ("sunglasses-khronos",),
+        "the glass vase": ("glass-vase-with-flowers",),
+        "the candle holder": ("glass-hurricane-candle-holder",),
+        "the lamp with punctual lights": ("lamp-with-punctual-lights",),
+        "the sheen chair": ("sheen-chair",),
+        "the water bottle": ("water-bottle",),
+        "compare the sofas": (SOFA, "glam-velvet-sofa"),
+    }
+    assert {text: parser.parse(text).entities.products for text in expected} == expected
+    assert parser.parse("toys under 60").entities.categories == ("Toys",)

@@ -79,7 +79,7 @@ _CATEGORY_WORDS: dict[str, str] = {
         _words("audio music sound speaker headphone earphone headset earbud listen listening"), "Audio"
     ),
     **dict.fromkeys(_words("footwear shoe sneaker trainer runner boot running"), "Footwear"),
-    **dict.fromkeys(["accessory", "sunglass", "glass", "shade", "eyewear"], "Accessories"),
+    **dict.fromkeys(["accessory", "sunglass", "shade", "eyewear"], "Accessories"),
     **dict.fromkeys(["toy", "kid", "child"], "Toys"),
 }
 # Phrases naming a category by what it is for ("something to sit on").
@@ -106,7 +106,7 @@ _NOUNS: dict[str, str] = {
     **dict.fromkeys(["headphone", "headset", "earphone", "earbud", "can"], "headphones"),
     "speaker": "speaker",
     **dict.fromkeys(["shoe", "sneaker", "trainer", "runner", "boot"], "shoe"),
-    **dict.fromkeys(["sunglass", "glass", "shade", "eyewear"], "sunglasses"),
+    **dict.fromkeys(["sunglass", "shade", "eyewear"], "sunglasses"),
     **dict.fromkeys(["car", "toy"], "car"),
 }
 _DETERMINERS = frozenset(_words("the this that these those my your its their our"))
