@@ -238,9 +238,13 @@ def test_the_on_screen_keyboard_types_with_arrows_and_ok_only(page: Page, base_u
         keyboard_to(page, key)
         page.keyboard.press("Enter")
     assert page.input_value("#ask-text") == "hi 3"
+    page.keyboard.press(" ")  # a real keyboard types too while the highlight is on the keyboard
+    page.keyboard.press("Backspace")
+    page.keyboard.press("4")
+    assert page.input_value("#ask-text") == "hi 34"
     keyboard_to(page, "send")
     page.keyboard.press("Enter")
-    wait_sent(page, {"type": "text", "text": "hi 3"})
+    wait_sent(page, {"type": "text", "text": "hi 34"})
     assert page.input_value("#ask-text") == ""
     keyboard_to(page, "close")  # Close hides the keyboard; Back then closes the panel
     page.keyboard.press("Enter")
@@ -282,6 +286,7 @@ def test_an_answer_shows_subtitles_and_product_chips_then_clears(
     )
     says = page.evaluate(SAYS_JS)
     assert says["on"] and says["subtitle"] == reply and says["live"] == reply, says
+    assert page.evaluate("() => document.getElementById('says').classList.contains('speaking')")
     assert [chip.split(" · ")[0] for chip in says["chips"]] == [p["name"] for p in named], says
     assert all(
         str(p["price_minor"] // 100) in re.sub(r"\D", "", c)

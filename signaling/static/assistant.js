@@ -153,7 +153,7 @@ const readingTime = (text) => Math.min(20, Math.max(2.5, 1 + text.split(/\s+/).l
 function clear() {
   for (const t of timers) clearTimeout(t);
   if (chips.contains(document.activeElement)) askButton.focus();  // the remote keeps a place
-  says.classList.remove("on", "waiting");
+  says.classList.remove("on", "waiting", "speaking");
   subtitle.textContent = asked.textContent = "";
   chips.replaceChildren();
 }
@@ -181,6 +181,7 @@ function showAnswer(message) {
   expired = false;
   says.classList.remove("waiting");
   says.classList.add("on");
+  says.classList.toggle("speaking", Boolean(message.speaking));  // the voice is saying it: a lit frame
   const total = message.speech_s != null ? message.speech_s : readingTime(message.reply);
   spoken.textContent = message.reply;  // screen readers hear the whole reply once
   const parts = chunks(message.reply), length = parts.join("").length || 1;
@@ -190,7 +191,7 @@ function showAnswer(message) {
     at += (total * part.length) / length;
     return t;
   });
-  timers.push(setTimeout(hide, (total + TAIL_S) * 1000));
+  timers.push(setTimeout(() => says.classList.remove("speaking"), total * 1000), setTimeout(hide, (total + TAIL_S) * 1000));
   const ids = (message.products || []).slice(0, 6);
   chips.replaceChildren(...ids.map((id) => {
     const chip = Object.assign(document.createElement("button"), { type: "button", className: "chip" });
