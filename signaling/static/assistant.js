@@ -250,7 +250,7 @@ export function bindAssistant(sender) {
   box.addEventListener("input", () => { quiet = false; box.classList.remove("interim"); update(); });
   window.addEventListener("keydown", keys, true);
   const later = () => setTimeout(update);  // focus moving between two of its controls is one change
-  panel.addEventListener("focusin", later);
+  panel.addEventListener("focusin", (event) => { if (!panel.contains(event.relatedTarget)) quiet = false; later(); });
   panel.addEventListener("focusout", later);
   chips.addEventListener("focusout", () => setTimeout(() => { if (expired) hide(); }));
 }
