@@ -11,6 +11,9 @@ from render_node.camera_analysis import GestureName, Hand
 __all__ = [
     "CART_TOKEN_PATTERN",
     "MAX_MESSAGE_BYTES",
+    "MAX_PRODUCTS_SAID",
+    "MAX_REPLY_CHARS",
+    "AssistantMessage",
     "CartMessage",
     "CartNotice",
     "CommandMessage",
@@ -19,6 +22,7 @@ __all__ = [
     "GestureMessage",
     "InputMessage",
     "KeyMessage",
+    "ListeningMessage",
     "PointerMessage",
     "ProductInfo",
     "StateMessage",
@@ -27,6 +31,8 @@ __all__ = [
 ]
 
 MAX_MESSAGE_BYTES = 1024
+MAX_REPLY_CHARS = 1000  # what the voice speaks at most (EspeakVoice rejects longer text)
+MAX_PRODUCTS_SAID = 20
 CART_TOKEN_PATTERN = r"^[A-Za-z0-9_-]+$"  # urlsafe base64, as the shop makes them
 
 
@@ -60,6 +66,16 @@ class TextMessage(_Message):
     text: str = Field(min_length=1, max_length=500)
 
 
+class ListeningMessage(_Message):
+    """The shopper is speaking or typing to the assistant (mic on, Ask box in use): the character listens.
+
+    Sent on every change only; `active: false` when the mic stops, the box is left or the words are sent.
+    """
+
+    type: Literal["listening"]
+    active: bool
+
+
 class CartMessage(_Message):
     """The viewer's cart, by its token (the shop's capability); the page sends it when the channel opens."""
 
@@ -75,7 +91,8 @@ class CommandMessage(_Message):
 
 
 InputMessage = Annotated[
-    KeyMessage | PointerMessage | TextMessage | CartMessage | CommandMessage, Field(discriminator="type")
+    KeyMessage | PointerMessage | TextMessage | ListeningMessage | CartMessage | CommandMessage,
+    Field(discriminator="type"),
 ]
 _INPUT = TypeAdapter(InputMessage)
 
@@ -138,6 +155,23 @@ class GestureMessage(_Message):
     name: GestureName
     confidence: float = Field(ge=0.0, le=1.0)
     hand: Hand
+
+
+class AssistantMessage(_Message):
+    """The assistant's answer to a `text` message, sent to every viewer of the session.
+
+    The page shows `reply` as subtitles while it is spoken (`speech_s`, the utterance's length;
+    None when there is no voice: the page estimates a reading time) and `products` (catalog ids,
+    in the reply's order) as chips. `speaking`: the session's audio track is saying it now.
+    """
+
+    type: Literal["assistant"] = "assistant"
+    v: Literal[1] = 1
+    reply: str = Field(max_length=MAX_REPLY_CHARS)
+    products: tuple[str, ...] = Field((), max_length=MAX_PRODUCTS_SAID)
+    intent: str = Field(max_length=32)
+    speech_s: float | None = Field(None, ge=0.0, le=600.0, allow_inf_nan=False)
+    speaking: bool = False
 
 
 def parse_input(raw: str | bytes) -> InputMessage:

@@ -10,12 +10,16 @@ import pytest
 
 from render_node.messages import (
     MAX_MESSAGE_BYTES,
+    MAX_PRODUCTS_SAID,
+    MAX_REPLY_CHARS,
+    AssistantMessage,
     CartMessage,
     CartNotice,
     CommandMessage,
     ErrorMessage,
     GestureMessage,
     KeyMessage,
+    ListeningMessage,
     PointerMessage,
     ProductInfo,
     StateMessage,
@@ -398,3 +402,74 @@ def test_gesture_feedback_serialises_with_type_and_version_and_is_not_input() ->
             GestureMessage(**{"name": "fist", "confidence": 0.5, "hand": "left", **bad})
     with pytest.raises(ValueError, match="gesture"):
         parse_input(message.model_dump_json())  # the server says it; a viewer cannot send it
+
+
+# -- the assistant (issue 6) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_listening_parses_with_its_flag(active: bool) -> None:
+    message = parse_input(encode({"type": "listening", "active": active}))
+    assert message == ListeningMessage(type="listening", active=active)
+
+
+@pytest.mark.parametrize(
+    ("message", "where"),
+    [
+        ({"type": "listening"}, "listening.active: Field required"),
+        ({"type": "listening", "active": "maybe"}, "listening.active: Input should be a valid boolean"),
+        ({"type": "listening", "active": True, "text": "hi"}, "listening.text: Extra inputs are not"),
+    ],
+)
+def test_listening_without_a_flag_or_with_extras_is_rejected(message: dict[str, Any], where: str) -> None:
+    assert rejection(encode(message)).startswith(f"invalid input at {where}")
+
+
+def test_the_largest_text_a_page_can_send_fits_in_a_message() -> None:
+    """500 ASCII characters fit; 500 three-byte characters do not, so the page trims by bytes."""
+    assert isinstance(parse_input(encode({"type": "text", "text": "a" * 500})), TextMessage)
+    wide = json.dumps({"type": "text", "text": "€" * 500}, ensure_ascii=False)
+    assert rejection(wide) == f"message of {len(wide.encode())} bytes exceeds {MAX_MESSAGE_BYTES}"
+
+
+def test_assistant_message_serialises_with_type_version_and_its_fields() -> None:
+    reply = "The Oslo Lounge Chair is €649."
+    products = ["oslo-chair", "haven-sofa"]
+    message = AssistantMessage(reply=reply, products=products, intent="search", speech_s=2.4)
+    assert json.loads(message.model_dump_json()) == {
+        "type": "assistant",
+        "v": 1,
+        "reply": reply,
+        "products": ["oslo-chair", "haven-sofa"],
+        "intent": "search",
+        "speech_s": 2.4,
+        "speaking": False,
+    }
+    spoken = AssistantMessage(reply="Hello!", products=(), intent="small_talk", speech_s=0.8, speaking=True)
+    assert json.loads(spoken.model_dump_json())["speaking"] is True
+    silent = AssistantMessage(reply="Hello!", intent="small_talk")
+    assert silent.speech_s is None and silent.products == ()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"reply": "x" * (MAX_REPLY_CHARS + 1)},
+        {"products": [f"p{i}" for i in range(MAX_PRODUCTS_SAID + 1)]},
+        {"speech_s": -0.1},
+        {"speech_s": float("inf")},
+        {"speech_s": float("nan")},
+        {"intent": "x" * 33},
+        {"mood": "happy"},
+    ],
+    ids=["long-reply", "many-products", "negative-speech", "inf-speech", "nan", "long-intent", "extra"],
+)
+def test_assistant_message_is_bounded(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        AssistantMessage(**{"reply": "Hi", "intent": "help", **bad})
+
+
+def test_assistant_message_is_server_to_client_only() -> None:
+    message = AssistantMessage(reply="Hi", intent="help")
+    with pytest.raises(ValueError, match="assistant"):
+        parse_input(message.model_dump_json())

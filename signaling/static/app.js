@@ -4,6 +4,8 @@ import { bindInput } from "/static/input.js";
 import { showState } from "/static/overlay.js";
 import { bindCart, ensureToken, ownToken, onMessage as cartMessage } from "/static/cart.js";
 import { attachCamera, bindHands, onMessage as handsMessage } from "/static/hands.js";
+import { bindAssistant, onMessage as assistantMessage } from "/static/assistant.js";
+import { bindSound } from "/static/sound.js";
 
 const video = document.getElementById("video");
 const status = document.getElementById("status");
@@ -19,8 +21,18 @@ function setStatus(text, kind) {
   status.hidden = false;
 }
 
-function send(message) {
-  if (link && link.channel.readyState === "open") link.channel.send(JSON.stringify(message));
+function send(message) {  // true once sent: the Ask box keeps its words otherwise
+  if (!link || link.channel.readyState !== "open") return false;
+  link.channel.send(JSON.stringify(message));
+  return true;
+}
+
+// Every message from the session: also the entry point for tests that deliver one themselves.
+export function receive(message) {
+  if (message.type === "state") showState(message);
+  cartMessage(message);
+  handsMessage(message);
+  assistantMessage(message);
 }
 
 async function start() {
@@ -32,7 +44,7 @@ async function start() {
       width: Number(params.get("width")) || undefined,
       height: Number(params.get("height")) || undefined,
       codec: params.get("codec") || undefined,
-      onMessage: (message) => { if (message.type === "state") showState(message); cartMessage(message); handsMessage(message); },
+      onMessage: receive,
       onClosed: (reason) => { link = null; attachCamera(null); retry(reason); },
     });
     attachCamera(link.cameraSender);
@@ -67,5 +79,7 @@ function retry(reason) {
 bindInput(video, send);
 bindCart(send);
 bindHands();
+bindAssistant(send);
+bindSound(video);
 document.addEventListener("holoshop-cart-token", (event) => send({ type: "cart", token: event.detail }));
 start();

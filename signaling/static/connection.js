@@ -9,11 +9,21 @@ function waitForIce(pc) {
   });
 }
 
+// One stream for the element: the showroom's picture and the assistant's voice, each replacing its
+// own kind (a reconnection's new tracks replace the ended ones).
+export function attachTrack(video, track) {
+  const others = video.srcObject ? video.srcObject.getTracks().filter((t) => t.kind !== track.kind && t.readyState === "live") : [];
+  video.srcObject = new MediaStream([...others, track]);
+  video.play().catch(() => {});
+  if (track.kind === "audio") document.dispatchEvent(new CustomEvent("holoshop-audio"));
+}
+
 export async function connect({ video, sessionId, width, height, codec, onMessage, onClosed }) {
   const config = await fetch("/rtc/config").then((r) => (r.ok ? r.json() : { ice_servers: [] }));
   const pc = new RTCPeerConnection({ iceServers: config.ice_servers.map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })) });
   pc.addTransceiver("video", { direction: "recvonly" });  // the showroom: first, as the server expects
   const camera = pc.addTransceiver("video", { direction: "sendonly" });  // "shop with your hands": no track until asked
+  pc.addTransceiver("audio", { direction: "recvonly" });  // the assistant's voice
   const channel = pc.createDataChannel("input", { ordered: true });
   let closed = false;
   const close = (reason) => {
@@ -26,7 +36,7 @@ export async function connect({ video, sessionId, width, height, codec, onMessag
     try { onMessage(JSON.parse(event.data)); } catch (e) { /* ignore what we cannot read */ }
   };
   channel.onclose = () => close("the connection closed");
-  pc.ontrack = (event) => { video.srcObject = event.streams[0] || new MediaStream([event.track]); video.play().catch(() => {}); };
+  pc.ontrack = (event) => attachTrack(video, event.track);
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === "failed") close("the connection failed");
     if (pc.connectionState === "disconnected") setTimeout(() => { if (pc.connectionState === "disconnected") close("the connection dropped"); }, 3000);
