@@ -84,10 +84,12 @@ class SemanticSearch:
     """`ProductSearch` over a catalog snapshot. Thread-safe: an answer reads one index, swapped whole.
 
     `alpha`: the weight of meaning against full-text matches (1: embeddings alone).
-    `min_similarity`: items less similar than this to a query are left out unless the full-text
-    search found them, so nonsense finds nothing rather than random products (MiniLM gives
-    unrelated text about 0.1 to 0.19, and the labelled queries' answers 0.24 and up); but vague
-    words within a category, colour or price filter still rank the items that pass it.
+    `min_similarity`: when no item is this similar to a query (and the full-text search found
+    none), the query finds nothing rather than random products: MiniLM gives unrelated text about
+    0.1 to 0.19, and the labelled queries' best answers 0.23 and up. Vague words within a
+    category, colour or price filter still rank the items that pass it.
+    `spread`: items further than this below the best one are left out (a clear "running shoes"
+    answers the sneaker, not the sneaker and a bottle at 0.16), unless the full-text search found them.
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class SemanticSearch:
         *,
         alpha: float = 0.7,
         min_similarity: float = 0.2,
+        spread: float = 0.3,
     ) -> None:
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be within 0..1, not {alpha}")
@@ -105,6 +108,7 @@ class SemanticSearch:
         self._text_search = text_search
         self._alpha = alpha
         self._min_similarity = min_similarity
+        self._spread = spread
         self._lock = threading.Lock()
         self._index = self._build(catalog, None)
 
@@ -137,7 +141,9 @@ class SemanticSearch:
             (index.ids[row], similarity, lexical.get(index.ids[row], 0.0))
             for row, similarity in zip(allowed, cosine.tolist(), strict=True)
         ]
-        relevant = [s for s in scored if s[1] >= self._min_similarity or s[2] > 0.0]
+        best = max(sim for _, sim, _ in scored)
+        floor = best - self._spread if best >= self._min_similarity else float("inf")
+        relevant = [s for s in scored if s[1] >= floor or s[2] > 0.0]
         if not relevant and _narrows(flt):
             relevant = scored  # vague words within a filter: the filter already says what is wanted
         hits = [Hit(pid, self._alpha * sim + (1.0 - self._alpha) * text) for pid, sim, text in relevant]
