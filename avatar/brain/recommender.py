@@ -236,7 +236,8 @@ class BlendedRecommender:
 
     Per pair the learned cosine weighs `c = sqrt(conf(a) * conf(b))` with `conf(x) = e / (e + k)`
     (e: the item's evidence, k: `evidence_scale`), the content cosine `1 - c`. Without a model,
-    content alone. Thread-safe: `set_model` swaps the model whole.
+    content alone. With several products, each candidate scores by the one it goes with best.
+    Thread-safe: `set_model` swaps the model whole.
     """
 
     def __init__(
@@ -291,14 +292,15 @@ class BlendedRecommender:
                     continue
                 targets = torch.tensor([model_rows[i] for i in known], dtype=torch.long)
                 learned[s, known] = model.vectors[targets] @ model.vectors[seed_row]
-        scores = np.zeros(len(ids), np.float64)
+        # Each product by the seed it goes with best: a cart holding a lamp and a mug wants the
+        # sofa for the lamp and the bottle for the mug, not what is lukewarm about both.
+        scores = np.full(len(ids), -np.inf)
         for s, seed_index in enumerate(seed_rows):
             pair = np.sqrt(confidence[seed_index] * confidence)
             blended = (1.0 - pair) * content_scores[s]
             if learned is not None:
                 blended = blended + pair * learned[s].numpy()
-            scores += blended
-        scores /= len(seeds)
+            scores = np.maximum(scores, blended)
         hits = [Hit(pid, float(scores[i])) for i, pid in enumerate(ids) if pid not in skip]
         hits.sort(key=lambda h: (-h.score, h.product_id))
         return hits[:limit]
