@@ -5,6 +5,7 @@ migration applies; and `holoshop assistant retrain` trains a model from them."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from sqlalchemy import func, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from avatar.brain.embeddings import Embedder
 from avatar.brain.recommender import RecommenderModel
 from commerce_api import interactions
 from commerce_api.account_routes import accounts_router
@@ -238,3 +240,29 @@ def test_retrain_cli_writes_a_model_that_a_schedule_hands_over(
     handed: list[RecommenderModel] = []
     asyncio.run(retraining(settings, 0, handed.append))  # never retrains: the saved model, once
     assert len(handed) == 1 and torch.equal(handed[0].vectors, model.vectors)
+
+
+def test_the_schedule_retrains_and_hands_over_fresh_models(
+    demo_shop: sessionmaker[Session], module_database: str, tmp_path: Path
+) -> None:
+    settings = Settings(database_url=module_database, assistant_dir=tmp_path / "assistant")
+    with demo_shop() as session, session.begin():
+        interactions.record_many(session, [("order:sched", MUG, "order"), ("order:sched", LAMP, "order")])
+    handed: list[RecommenderModel] = []
+
+    async def run() -> None:
+        task = asyncio.create_task(
+            retraining(settings, 0.01, handed.append, embedder=Embedder(tmp_path / "cache"), epochs=3)
+        )
+        while len(handed) < 2 and not task.done():
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(asyncio.wait_for(run(), 120))
+    assert len(handed) >= 2  # no saved model at first: two fresh ones, trained on a worker thread
+    assert all(m.meta["epochs"] == 3 for m in handed)
+    assert model_path(settings).is_file()
+    mug = handed[-1].row(MUG)
+    assert mug is not None and float(handed[-1].evidence[mug]) > 0
