@@ -18,6 +18,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from commerce_api import interactions
 from commerce_api.cart_cache import CartCache
 from commerce_api.cart_schemas import MAX_CART_LINES, MAX_LINE_QUANTITY, CartItemRead, CartRead
 from commerce_api.models import Cart, CartItem, Variant
@@ -249,6 +250,9 @@ def add_item(
     except CartError:
         session.rollback()
         raise
+    owner = cart.account_id if cart.account_id is not None else account_id
+    subject = interactions.account_subject(owner) if owner is not None else interactions.cart_subject(token)
+    interactions.record(session, subject, variant.product_id, "cart_add")  # commits with the line
     return _commit(session, cart, cache)
 
 

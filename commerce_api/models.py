@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "INTERACTION_KINDS",
     "ORDER_STATUSES",
     "Account",
     "Base",
@@ -36,6 +38,7 @@ __all__ = [
     "CartItem",
     "Category",
     "IdempotencyRecord",
+    "InteractionEvent",
     "Order",
     "OrderEvent",
     "OrderLine",
@@ -300,3 +303,29 @@ class WebhookEvent(Base):
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+INTERACTION_KINDS = ("view", "inspect", "cart_add", "order")
+
+
+class InteractionEvent(Base):
+    """A shopper looked at, inspected, carted or bought a product: what the recommender learns from.
+
+    `product_id` has no foreign key: events outlive deleted products and are written on hot paths,
+    where one plain INSERT is all they may cost. `subject` is whoever did it: "account:<id>",
+    "cart:<hash of the token>" (never the token itself, a capability) or "order:<id>".
+    """
+
+    __tablename__ = "interaction_event"
+    __table_args__ = (
+        CheckConstraint("kind IN ('view', 'inspect', 'cart_add', 'order')", name="ck_interaction_event_kind"),
+        Index("ix_interaction_event_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    subject: Mapped[str] = mapped_column(String(80))
+    product_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

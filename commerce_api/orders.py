@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from commerce_api.interactions import account_subject, order_subject, record_order
 from commerce_api.models import Order, OrderEvent, Payment, Variant
 from commerce_api.order_schemas import OrderLineRead, OrderRead, PaymentRead
 
@@ -76,6 +77,11 @@ def transition(
             order_id=order.id, from_status=order.status, to_status=to_status, reason=reason, created_at=when
         )
     )
+    if to_status == "paid":  # what was bought, for the recommender; in the same transaction
+        subject = (
+            account_subject(order.account_id) if order.account_id is not None else order_subject(order.id)
+        )
+        record_order(session, order.id, subject, when)
     order.status = to_status
     order.updated_at = when
     if to_status != "pending_payment":

@@ -1,15 +1,20 @@
 """The catalog and search API under /api: validation and status codes here, the logic in services."""
 
 import asyncio
+import logging
 from collections.abc import Callable, Hashable
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from commerce_api import interactions
+from commerce_api.accounts import AccountPolicy, InvalidToken, access_account_id
 from commerce_api.catalog import ProductNotFound, get_product, list_products
 from commerce_api.read_cache import Lookup, ReadCache
 from commerce_api.schema_base import NO_NUL
@@ -18,6 +23,8 @@ from commerce_api.search import SearchQuery, SearchQueryError, search
 
 __all__ = ["commerce_router"]
 
+log = logging.getLogger("holoshop.catalog")
+
 MAX_PRICE = 2**31 - 1  # minor units: the price column is a 32-bit integer on PostgreSQL
 Price = Annotated[int | None, Query(ge=0, le=MAX_PRICE, description="minor units, inclusive")]
 Limit = Annotated[int, Query(ge=1, le=100)]
@@ -25,11 +32,17 @@ Offset = Annotated[int, Query(ge=0, le=100_000)]
 
 
 def commerce_router(
-    sessions: sessionmaker[Session], *, thumbnail_url: str | None = None, cache: ReadCache | None = None
+    sessions: sessionmaker[Session],
+    *,
+    thumbnail_url: str | None = None,
+    cache: ReadCache | None = None,
+    policy: AccountPolicy | None = None,
 ) -> APIRouter:
     """`thumbnail_url`: a template with `{id}` and `{index}` for products' thumbnails, or None;
-    `cache`: where listing and search answers are kept for a moment (none: every read queries)."""
+    `cache`: where listing and search answers are kept for a moment (none: every read queries);
+    `policy`: to read a Bearer's account on product pages and log the view (none: no views logged)."""
     router = APIRouter(prefix="/api")
+    bearer = HTTPBearer(auto_error=False, description="optional: the signed-in shopper, whose views are kept")
     # Each endpoint opens its session in its own body, on its worker thread. A yield dependency
     # would close it in a separate threadpool hop that is skipped when the client goes away
     # mid-request (the task is cancelled), leaking the connection until the pool runs dry.
@@ -83,12 +96,33 @@ def commerce_router(
         responses={404: {"description": "no such product"}},
         tags=["catalog"],
     )
-    def product(product_id: Annotated[str, Path(max_length=128, pattern=NO_NUL)]) -> ProductRead:
+    def product(
+        product_id: Annotated[str, Path(max_length=128, pattern=NO_NUL)],
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> ProductRead:
+        """A product with its variants; a signed-in shopper's read is logged as a view."""
         try:
             with sessions() as db:
-                return get_product(db, product_id, thumbnail_url=thumbnail_url)
+                found = get_product(db, product_id, thumbnail_url=thumbnail_url)
         except ProductNotFound:
             raise HTTPException(404, f"no product {product_id!r}") from None
+        if policy is not None and credentials is not None:
+            _log_view(credentials.credentials, found.id)
+        return found
+
+    def _log_view(token: str, product_id: str) -> None:
+        """One INSERT of its own: a view has no effect to share a transaction with. A bad or expired
+        token only goes unlogged: the page is public, and refusing it would break nothing safer."""
+        assert policy is not None
+        try:
+            account_id = access_account_id(policy, token)
+        except InvalidToken:
+            return
+        try:
+            with sessions() as db, db.begin():
+                interactions.record(db, interactions.account_subject(account_id), product_id, "view")
+        except SQLAlchemyError:
+            log.warning("could not log a view of %s", product_id, exc_info=True)
 
     @router.get(
         "/search",

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from assets.product import Product
 
-__all__ = ["app", "main"]
+__all__ = ["app", "assistant_app", "main"]
 
 app = typer.Typer(
     help="Holoshop: a holographic 3D showroom rendered on the server and streamed to any screen.",
@@ -36,6 +36,11 @@ admin_app = typer.Typer(
 )
 app.add_typer(admin_app, name="admin")
 app.add_typer(gestures_app, name="gestures")
+assistant_app = typer.Typer(
+    help="The shopping assistant: retrain its recommender from the shop's interaction events.",
+    no_args_is_help=True,
+)
+app.add_typer(assistant_app, name="assistant")
 
 
 def _parse_size(text: str) -> tuple[int, int]:
@@ -229,6 +234,41 @@ def _shop_session() -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
+
+
+@assistant_app.command("retrain")
+def assistant_retrain(
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=0, max=10_000, help="Training passes over the events.")
+    ] = 200,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same events and seed give the same model.")
+    ] = 0,
+    prune_days: Annotated[
+        float | None,
+        typer.Option("--prune-older-than", min=1, help="First delete events older than this many days."),
+    ] = None,
+) -> None:
+    """Train the recommender on the interaction events in HOLOSHOP_DATABASE_URL's database.
+
+    Writes <HOLOSHOP_ASSISTANT_DIR>/recommender.pt (default .holoshop/assistant/), which a running
+    server picks up at its next scheduled retrain or restart. Products bought, carted and viewed
+    together end up recommended together; products without events fall back to their descriptions.
+    """
+    from holoshop.assistant_training import retrain
+
+    settings = Settings()
+    typer.echo(f"retraining the recommender ({epochs} epochs, seed {seed})", err=True)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        report = retrain(
+            settings, epochs=epochs, seed=seed, prune_days=prune_days, echo=lambda m: typer.echo(m, err=True)
+        )
+    except (SQLAlchemyError, OSError) as exc:  # no database, a folder it cannot write
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{report.path} ({report.products} products, {report.events} events)")
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -105,7 +105,7 @@ def commerce_routers(
     policy = account_policy(settings)
     provider = payment_provider(settings)
     routers = [
-        commerce_router(sessions, thumbnail_url=thumbnail_url, cache=read_cache),
+        commerce_router(sessions, thumbnail_url=thumbnail_url, cache=read_cache, policy=policy),
         accounts_router(sessions, policy, cart_cache, login_limit=limits.login),
         carts_router(sessions, policy, cart_cache),
         checkout_router(

@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     checkout_rate_limit: str = Field(
         "20/minute", pattern=RATE_PATTERN, description="checkout attempts per client address"
     )
+    # The shopping assistant: its embedding cache and recommender model live in assistant_dir.
+    assistant_dir: Path = Field(
+        Path(".holoshop/assistant"), description="the assistant's embedding cache and recommender model"
+    )
+    assistant_retrain_minutes: float = Field(
+        60.0, ge=0, le=7 * 24 * 60, description="how often the server retrains the recommender; 0: never"
+    )
     # Browser origins allowed to call the API from other sites; none: same-origin only.
     cors_origins: list[Annotated[str, StringConstraints(pattern=_ORIGIN)]] = Field(
         default_factory=list, description='JSON list, e.g. ["https://shop.example"]'

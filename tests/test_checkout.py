@@ -338,7 +338,7 @@ def test_a_checkout_costs_a_small_fixed_number_of_statements(shop: sessionmaker[
         statements.clear()
     print(f"statements per checkout: {counts}")
     assert counts[0] == counts[1], "no statement per cart line"
-    assert counts[0] <= 16
+    assert counts[0] <= 17  # 16, and one INSERT ... SELECT logging what was bought (any cart size)
 
 
 class _LostAnswerProvider(OfflineProvider):

@@ -22,6 +22,7 @@ _ORDER_TABLES = {
     "refund",
     "idempotency_record",
     "webhook_event",
+    "interaction_event",
 }
 
 
@@ -47,7 +48,8 @@ def test_upgrade_creates_the_catalog_and_accounts(empty_database: str) -> None:
     assert "ix_refresh_token_account_id" in indexes["refresh_token"]
     assert set(tables) >= _ORDER_TABLES
     assert "ix_shop_order_status_reserved_until" in indexes["shop_order"]
-    assert version == "0003_orders"
+    assert "ix_interaction_event_created_at" in indexes["interaction_event"]
+    assert version == "0004_interactions"
     engine = make_engine(empty_database)
     try:
         with engine.connect() as connection:
