@@ -8,10 +8,13 @@ memory and in `assistant_dir`).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi.concurrency import run_in_threadpool
@@ -23,11 +26,11 @@ from avatar.brain.recommender import BlendedRecommender, RecommenderModel
 from avatar.brain.semantic_search import SemanticSearch
 from commerce_api import interactions
 from holoshop.assistant_catalog import catalog_snapshot, commerce_text_search
-from holoshop.assistant_training import load_model
+from holoshop.assistant_training import load_model, retraining
 from holoshop.config import Settings
 from render_node.assistant_port import ShowroomInteraction
 
-__all__ = ["AssistantService", "CommerceInteractions", "shared_embedder"]
+__all__ = ["AssistantService", "CommerceInteractions", "running_assistant", "shared_embedder"]
 
 log = logging.getLogger("holoshop.assistant")
 
@@ -117,3 +120,38 @@ class CommerceInteractions:
     def _write(self, subject: str, product_id: str, kind: ShowroomInteraction) -> None:
         with self._sessions() as session, session.begin():
             interactions.record(session, f"showroom:{subject}", product_id, kind)
+
+
+@contextlib.asynccontextmanager
+async def running_assistant(service: AssistantService | None, settings: Settings) -> AsyncIterator[None]:
+    """While the server runs: the brain warms up in a worker thread and the recommender retrains on
+    schedule (`assistant_retrain_minutes`), neither holding up startup."""
+    if service is None:
+        yield
+        return
+
+    def warm_up() -> None:
+        try:
+            service.warm_up()
+        except Exception:  # the first question will try again, and say what fails
+            log.exception("warming up the assistant failed")
+
+    tasks = [
+        asyncio.create_task(asyncio.to_thread(warm_up)),
+        asyncio.create_task(
+            retraining(
+                settings,
+                settings.assistant_retrain_minutes * 60,
+                service.set_model,
+                embedder=service.embedder,
+            )
+        ),
+    ]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -37,7 +37,7 @@ admin_app = typer.Typer(
 app.add_typer(admin_app, name="admin")
 app.add_typer(gestures_app, name="gestures")
 assistant_app = typer.Typer(
-    help="The shopping assistant: retrain its recommender from the shop's interaction events.",
+    help="The shopping assistant: ask it a question, retrain its recommender from the shop's events.",
     no_args_is_help=True,
 )
 app.add_typer(assistant_app, name="assistant")
@@ -269,6 +269,69 @@ def assistant_retrain(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"{report.path} ({report.products} products, {report.events} events)")
+
+
+@assistant_app.command("ask")
+def assistant_ask(
+    text: Annotated[str, typer.Argument(help='What a shopper would type or say, e.g. "a lamp under 300".')],
+    session_id: Annotated[
+        str | None,
+        typer.Option("--session", help="Keep a conversation: the same id remembers earlier turns."),
+    ] = None,
+    speak: Annotated[
+        Path | None,
+        typer.Option("--speak", help="Also write the spoken reply to this WAV file.", dir_okay=False),
+    ] = None,
+) -> None:
+    """Ask the shopping assistant, as the showroom's character hears it, over HOLOSHOP_DATABASE_URL's shop.
+
+    A shop database without products first gets the catalog the server would serve (the demo
+    catalog, plus HOLOSHOP_MODELS_DIR's models).
+    """
+    import wave
+
+    from sqlalchemy import func, select
+
+    from avatar.voice.espeak_voice import EspeakVoice, VoiceUnavailable
+    from commerce_api.db import database_url, make_engine, migrate, session_factory
+    from commerce_api.models import Product as ShopProduct
+    from commerce_api.seed import seed_catalog
+    from holoshop.assistant_service import AssistantService
+    from holoshop.catalog_loading import load_catalog
+    from holoshop.commerce_seed import seed_products
+
+    settings = Settings()
+    url = database_url(settings.database_url)
+    migrate(url)
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    try:
+        with sessions() as session:
+            empty = not session.scalar(select(func.count()).select_from(ShopProduct))
+        if empty:
+            typer.echo("the shop has no products yet: seeding the catalog", err=True)
+            _, products = load_catalog(settings.models_dir, settings)
+            seed_catalog(sessions, seed_products(products))
+        typer.echo("loading the assistant (sentence embeddings)...", err=True)
+        answer = AssistantService(sessions, settings).ask(text, session_id)
+    finally:
+        engine.dispose()
+    typer.echo(answer.reply)
+    typer.echo(f"intent: {answer.intent.value}; products: {', '.join(answer.products) or 'none'}", err=True)
+    if speak is not None:
+        try:
+            utterance = EspeakVoice(settings.assistant_voice or "en-us").speak(answer.reply)
+        except (VoiceUnavailable, ValueError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        with wave.open(str(speak), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(utterance.sample_rate)
+            out.writeframes(utterance.samples.tobytes())
+        typer.echo(
+            f"{speak}: {utterance.duration_s:.1f} s of speech, {len(utterance.cues)} visemes", err=True
+        )
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         "20/minute", pattern=RATE_PATTERN, description="checkout attempts per client address"
     )
     # The shopping assistant: its embedding cache and recommender model live in assistant_dir.
+    assistant: bool = Field(
+        True, description="put the shopping assistant in the showroom and serve /api/assistant/ask"
+    )
+    assistant_voice: str = Field(
+        "en-us", max_length=40, description="the assistant's espeak-ng voice; empty: it answers in words only"
+    )
     assistant_dir: Path = Field(
         Path(".holoshop/assistant"), description="the assistant's embedding cache and recommender model"
     )

@@ -22,9 +22,13 @@ from pydantic import BaseModel
 
 from assets.environment import load_environment
 from assets.product import Product
+from avatar.voice.base_voice import Voice
+from avatar.voice.espeak_voice import EspeakVoice, VoiceUnavailable
 from commerce_api.cart_cache import make_cart_cache
 from commerce_api.db import database_url, make_engine, migrate, session_factory
 from commerce_api.seed import seed_catalog
+from holoshop.assistant_routes import assistant_router
+from holoshop.assistant_service import AssistantService, CommerceInteractions, running_assistant
 from holoshop.cart_adapter import commerce_cart_port
 from holoshop.catalog_loading import load_catalog
 from holoshop.commerce_app import install_commerce, rate_limits, sweeping_reservations
@@ -32,6 +36,7 @@ from holoshop.commerce_seed import seed_products
 from holoshop.config import Settings
 from holoshop.stills import StillRenderer, StillRequest
 from holoshop.thumbnails import MAX_SIZE, MIN_SIZE, ThumbnailCache, variant_count
+from render_node.assistant_port import AssistantPort
 from render_node.gesture_analyzer import RecognizerAnalyzer
 from render_node.ibl import PreparedEnvironment, prepare_environment
 from render_node.node import NodeConfig, RenderNode
@@ -70,7 +75,18 @@ class _State:
     stills_thread: RenderThread | None = None
 
 
-def node_config(settings: Settings) -> NodeConfig:
+def assistant_voice(settings: Settings) -> Voice | None:
+    """The configured espeak-ng voice; a machine without espeak-ng gets an assistant that only writes."""
+    if not settings.assistant_voice:
+        return None
+    try:
+        return EspeakVoice(settings.assistant_voice)
+    except (VoiceUnavailable, ValueError) as exc:
+        log.warning("the assistant will answer in words only: %s", exc)
+        return None
+
+
+def node_config(settings: Settings, assistant: AssistantPort | None = None) -> NodeConfig:
     return NodeConfig(
         stream=StreamSettings(
             width=settings.width,
@@ -90,6 +106,8 @@ def node_config(settings: Settings) -> NodeConfig:
         msaa=settings.msaa,
         gesture_analyzer=RecognizerAnalyzer if settings.gestures else None,
         gesture_fps=settings.gesture_fps,
+        assistant=assistant,
+        voice=assistant_voice(settings) if assistant is not None else None,
     )
 
 
@@ -112,6 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
     sessions = session_factory(engine)
     cart_cache = make_cart_cache(settings.redis_url)  # one for the API and the render node alike
     limits = rate_limits(settings)
+    assistant = AssistantService(sessions, settings) if settings.assistant else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -125,7 +144,14 @@ def create_app(settings: Settings) -> FastAPI:
                     load_environment(settings.environment), layout.lights.environment_rotation_deg
                 )
                 carts = commerce_cart_port(sessions, cart_cache)
-                node = RenderNode(products, layout, environment, node_config(settings), cart=carts)
+                node = RenderNode(
+                    products,
+                    layout,
+                    environment,
+                    node_config(settings, assistant),
+                    cart=carts,
+                    interactions=CommerceInteractions(sessions),
+                )
                 await node.start()
                 state.node = node
                 log.info("render node ready with %d products", len(products))
@@ -135,7 +161,10 @@ def create_app(settings: Settings) -> FastAPI:
         except Exception as exc:  # reported by /readyz rather than killing the process
             state.error = str(exc)
             log.exception("render node failed to start")
-        async with sweeping_reservations(sessions, settings.sweep_seconds):
+        async with (
+            sweeping_reservations(sessions, settings.sweep_seconds),
+            running_assistant(assistant, settings),
+        ):
             yield
         if state.node is not None:
             await state.node.close()
@@ -158,6 +187,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(signaling_router(ready_node))
     install_commerce(app, settings, sessions, cart_cache, limits, thumbnail_url=THUMBNAIL_URL)
+    if assistant is not None:
+        app.include_router(assistant_router(assistant))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:

@@ -29,6 +29,8 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.sdp import SessionDescription
 
 from assets.product import Product
+from avatar.voice.base_voice import Voice
+from render_node.assistant_port import AssistantPort, InteractionSink
 from render_node.camera_analysis import AnalyzerFactory
 from render_node.camera_consumer import DEFAULT_GESTURE_FPS
 from render_node.cart_port import CartPort, InMemoryCarts
@@ -62,6 +64,10 @@ class NodeConfig:
     # all (an offered camera section is answered inactive, so browsers send nothing).
     gesture_analyzer: AnalyzerFactory | None = None
     gesture_fps: float = DEFAULT_GESTURE_FPS  # analyses per second per camera, at most
+    # The shopping assistant: its brain (None: no assistant in the showroom) and its voice (None: it
+    # answers in words only; offered audio sections then carry silence).
+    assistant: AssistantPort | None = None
+    voice: Voice | None = None
 
 
 class RenderNode:
@@ -73,14 +79,17 @@ class RenderNode:
         config: NodeConfig,
         metrics: StreamMetrics | None = None,
         cart: CartPort | None = None,
+        interactions: InteractionSink | None = None,
     ) -> None:
-        """`cart` reaches the shop's carts; without one, carts live in this node's memory only."""
+        """`cart` reaches the shop's carts; without one, carts live in this node's memory only.
+        `interactions` hears what viewers look at (for the assistant's recommendations)."""
         self.products = products
         self.layout = layout
         self.environment = environment
         self.config = config
         self.metrics = metrics or StreamMetrics()
         self.cart: CartPort = cart or InMemoryCarts(known_products=frozenset(p.id for p in products))
+        self.interactions = interactions
         self.sessions: dict[str, Session] = {}
         self._peers: dict[str, tuple[RTCPeerConnection, Viewer, Session]] = {}
         self._spare: asyncio.Task[tuple[RenderThread, Renderer]] | None = None
@@ -188,7 +197,17 @@ class RenderNode:
         )
         thread, renderer = await self._take_renderer((settings.width, settings.height))
         session = Session(
-            uuid.uuid4().hex, self.products, self.layout, settings, thread, renderer, self.metrics, self.cart
+            uuid.uuid4().hex,
+            self.products,
+            self.layout,
+            settings,
+            thread,
+            renderer,
+            self.metrics,
+            self.cart,
+            assistant=self.config.assistant,
+            voice=self.config.voice,
+            interactions=self.interactions,
         )
         self.sessions[session.id] = session
         self.metrics.sessions.set(len(self.sessions))

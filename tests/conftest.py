@@ -38,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     os.environ["HOLOSHOP_DATABASE_URL"] = f"sqlite:///{_SHOP_DIR / 'shop.db'}"
     os.environ["HOLOSHOP_JWT_SECRET"] = secrets.token_urlsafe(48)  # nor a kept .holoshop/jwt-secret
+    os.environ["HOLOSHOP_ASSISTANT_DIR"] = str(_SHOP_DIR / "assistant")  # nor its embedding cache and model
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
