@@ -1,0 +1,107 @@
+"""Draws the assistant's figure (a `FigureNode`) into the frame the renderer is building.
+
+The mesh is uploaded once; a frame costs three draws: the floor pad (light added, depth tested
+against the showroom), a depth-only pass of the body, then the body's colour where it is the
+nearest surface, so the translucent figure shows one layer and never its own insides.
+"""
+
+from __future__ import annotations
+
+import math
+
+import moderngl
+import numpy as np
+
+from avatar.character.mesh import FigureMesh, Part, figure_mesh
+from avatar.character.skeleton import BONE_COUNT
+from render_node.gl_program import block, uniform
+from render_node.shader_source import shader_source
+from scenes.graph import FigureNode
+
+__all__ = ["PART_STYLES", "FigureRenderer"]
+
+# Per part: fill alpha, rim strength, white core, darkness of the fill (see figure.frag).
+PART_STYLES: dict[Part, tuple[float, float, float, float]] = {
+    Part.BODY: (0.30, 1.25, 0.0, 0.30),
+    Part.FACE: (0.9, 0.9, 0.0, 0.86),
+    Part.EYES: (1.0, 0.2, 0.95, 0.0),
+    Part.MOUTH: (1.0, 0.2, 0.85, 0.0),
+    Part.SKIRT: (0.30, 1.0, 0.1, 0.25),
+    Part.PAD: (0.9, 0.0, 0.35, 0.0),
+    Part.ACCENT: (0.9, 0.6, 0.55, 0.0),
+}
+
+
+def flicker(t: float) -> float:
+    """A faint, deterministic shimmer: two incommensurate waves and a rare dip."""
+    wave = 0.035 * math.sin(t * 23.0) * math.sin(t * 7.3)
+    dip = 0.12 if (t * 0.37) % 1.0 < 0.012 else 0.0
+    return 1.0 + wave - dip
+
+
+class FigureRenderer:
+    """Owns the figure's GL objects on one context; `draw` expects the Frame block bound at 0."""
+
+    def __init__(self, ctx: moderngl.Context, mesh: FigureMesh | None = None) -> None:
+        self.ctx = ctx
+        mesh = mesh if mesh is not None else figure_mesh()
+        self.program = ctx.program(
+            vertex_shader=shader_source("figure.vert"), fragment_shader=shader_source("figure.frag")
+        )
+        block(self.program, "Frame").binding = 0
+        styles = np.array([PART_STYLES[p] for p in Part], np.float32)
+        uniform(self.program, "u_style").write(styles.tobytes())
+        # The pad's triangles go last, so the body and the pad are two ranges of one buffer.
+        tri_parts = mesh.parts[mesh.indices[:, 0]]
+        order = np.argsort(tri_parts == Part.PAD, kind="stable")
+        indices = np.ascontiguousarray(mesh.indices[order])
+        self._body_indices = int((tri_parts != Part.PAD).sum()) * 3
+        self._pad_indices = indices.size - self._body_indices
+        self.triangle_count = mesh.triangle_count
+        self._vbo = ctx.buffer(mesh.vertices.astype(np.float32).tobytes())
+        self._ibo = ctx.buffer(indices.astype(np.uint32).tobytes())
+        self.vao = ctx.vertex_array(
+            self.program,
+            [(self._vbo, "3f 3f 2f 1f 1f 1f", "in_position", "in_normal", "in_bones", "in_weight", "in_part",
+              "in_fade")],
+            index_buffer=self._ibo,
+            index_element_size=4,
+        )  # fmt: skip
+
+    def draw(self, node: FigureNode, target: moderngl.Framebuffer, color: tuple[float, float, float],
+             time: float) -> int:  # fmt: skip
+        """Draw the figure over what `target` holds (depth tested against it); returns draw calls."""
+        if node.presence <= 0.0:
+            return 0
+        bones = np.ascontiguousarray(np.asarray(node.bones, np.float32).transpose(0, 2, 1))
+        if bones.shape != (BONE_COUNT, 4, 4):
+            raise ValueError(f"a figure needs {BONE_COUNT} bone matrices, got {bones.shape}")
+        prog = self.program
+        uniform(prog, "u_bones").write(bones.tobytes())
+        uniform(prog, "u_model").write(np.ascontiguousarray(node.transform.T, np.float32).tobytes())
+        uniform(prog, "u_color").value = color
+        uniform(prog, "u_intensity").value = (0.8 + 0.45 * min(max(node.glow, 0.0), 1.0)) * flicker(time)
+        uniform(prog, "u_presence").value = min(max(node.presence, 0.0), 1.0)
+        ctx = self.ctx
+        target.use()
+        ctx.enable(moderngl.DEPTH_TEST | moderngl.BLEND)
+        ctx.blend_func = moderngl.ONE, moderngl.ONE_MINUS_SRC_ALPHA
+        ctx.depth_func = "<"
+        ctx.enable(moderngl.CULL_FACE)
+        target.depth_mask = False
+        self.vao.render(moderngl.TRIANGLES, vertices=self._pad_indices, first=self._body_indices)
+        target.depth_mask = True
+        target.color_mask = (False, False, False, False)
+        self.vao.render(moderngl.TRIANGLES, vertices=self._body_indices)
+        target.color_mask = (True, True, True, True)
+        target.depth_mask = False
+        ctx.depth_func = "<="
+        self.vao.render(moderngl.TRIANGLES, vertices=self._body_indices)
+        target.depth_mask = True
+        ctx.depth_func = "<"
+        ctx.disable(moderngl.BLEND)
+        return 3
+
+    def release(self) -> None:
+        for obj in (self.vao, self._vbo, self._ibo, self.program):
+            obj.release()
