@@ -359,7 +359,7 @@ def build_figure_mesh(detail: int = 20) -> FigureMesh:
         offset=mouth[1],
     )
     # Waist ring and chest emblem: thin lines of light on the suit.
-    b.add(_torus(0.124, 0.008, seg + 4, 6, 0.7), Part.ACCENT, rigid(Bone.HIPS), offset=(0.0, 0.845, 0.0))
+    b.add(_torus(0.132, 0.01, seg + 4, 6, 0.82), Part.ACCENT, rigid(Bone.HIPS), offset=(0.0, 0.85, 0.0))
     b.add(
         _lathe(_ellipsoid_profile(0.022, 6), 12, (0.022, 0.006)),
         Part.ACCENT,

@@ -15,6 +15,7 @@ out vec3 v_normal;
 flat out vec4 v_style;
 out float v_fade;
 out float v_height;
+invariant gl_Position;  // the depth pass and the colour pass must agree to the bit
 void main() {
     mat4 skin = u_bones[int(in_bones.x)] * in_weight + u_bones[int(in_bones.y)] * (1.0 - in_weight);
     vec4 world = u_model * (skin * vec4(in_position, 1.0));
