@@ -19,6 +19,7 @@ import numpy.typing as npt
 from assets.environment import EnvironmentMap, studio_environment
 from assets.model import Model
 from render_node.contact_shadow import bake_contact_shadow
+from render_node.figure_renderer import FigureRenderer
 from render_node.gl_context import is_software
 from render_node.gl_program import block, uniform
 from render_node.gl_sync import finish
@@ -26,7 +27,7 @@ from render_node.gpu_model import GpuModel, TextureCache, upload_model
 from render_node.ibl import PreparedEnvironment, prepare_environment
 from render_node.shader_source import shader_source
 from render_node.showroom_meshes import cylinder, fullscreen_triangle, unit_quad
-from scenes.graph import FrameScene, ProductNode
+from scenes.graph import FigureNode, FrameScene, ProductNode
 from scenes.layout import Layout
 from scenes.math3d import Mat4, look_at, perspective
 
@@ -155,6 +156,7 @@ class Renderer:
             uniform(pbr, name).value = unit
         uniform(self._programs["decal"], "u_shadow").value = _SHADOW_UNIT
         self._build_showroom_meshes()
+        self._figure: FigureRenderer | None = None  # built on the first frame with the assistant
         self._env_texture: moderngl.Texture | None = None
         self._irradiance: moderngl.TextureCube | None = None
         self._env_max_lod = 0.0
@@ -327,6 +329,8 @@ class Renderer:
             self._draw_pass(scene, culled, self._fbo, lambda focus: focus > _STILL_FOCUS, full=False)
         else:
             self._draw_pass(scene, culled, self._fbo, lambda focus: True, full=True)
+        if scene.assistant is not None:
+            self._draw_figure(scene.assistant, scene.time)
         if scene.hand is not None:
             self._draw_cursor(scene.hand, scene.time)
         finish(ctx)  # without the GIL: the event loop and the encoder keep running
@@ -498,6 +502,14 @@ class Renderer:
             self.times.draw_calls += 1
         self.ctx.enable(moderngl.CULL_FACE)
 
+    def _draw_figure(self, figure: FigureNode, t: float) -> None:
+        """The assistant moves every frame, so like the cursor it is drawn after the still layer."""
+        if self._figure is None:
+            self._figure = FigureRenderer(self.ctx)
+        self.times.draw_calls += self._figure.draw(figure, self._fbo, self.layout.plinth.ring_color, t)
+        self.times.triangles += self._figure.triangle_count
+        self.ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+
     def _draw_cursor(self, at: tuple[float, float], t: float) -> None:
         """The hand cursor over everything, after the still layer: it never dirties the cache."""
         width, height = self._size
@@ -521,4 +533,8 @@ class Renderer:
     def release(self) -> None:
         for product_id in list(self._products):
             self.remove_product(product_id)
+        if self._figure is not None:
+            with self.ctx:
+                self._figure.release()
+            self._figure = None
         self.ctx.release()

@@ -13,7 +13,7 @@ from scenes.actions import (
     SelectVariant,
     Zoom,
 )
-from scenes.graph import Camera, FrameScene, Light, Mode, PlinthNode, ProductNode
+from scenes.graph import Camera, FigureNode, FrameScene, Light, Mode, PlinthNode, ProductNode
 from scenes.layout import Layout, LayoutError, default_layout, load_layout
 from scenes.showroom import ProductSlot, Showroom, StateSnapshot
 
@@ -21,6 +21,7 @@ __all__ = [
     "Action",
     "Back",
     "Camera",
+    "FigureNode",
     "FocusNext",
     "FocusPrevious",
     "FocusProduct",

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
+
 from scenes.math3d import Mat4, Vec3
 
-__all__ = ["Camera", "FrameScene", "Light", "Mode", "PlinthNode", "ProductNode"]
+__all__ = ["Camera", "FigureNode", "FrameScene", "Light", "Mode", "PlinthNode", "ProductNode"]
 
 
 class Mode(StrEnum):
@@ -50,6 +53,18 @@ class PlinthNode:
 
 
 @dataclass(frozen=True)
+class FigureNode:
+    """The assistant's pose for one frame: where it stands and how its skeleton bends."""
+
+    transform: Mat4  # figure root -> world (its feet on the floor, facing its local +Z)
+    bones: npt.NDArray[np.float32]  # (B, 4, 4) skinning matrices: bind space -> figure space
+    mouth: tuple[float, float, float]  # (open, wide, round) in 0..1, as avatar.mouth.MouthShape
+    glow: float  # 0..1: brighter while it talks or listens
+    state: str  # what it is doing (idle, listening, talking, pointing, walking)
+    presence: float = 1.0  # 0..1: how materialised it is (it fades out and in when it beams away)
+
+
+@dataclass(frozen=True)
 class FrameScene:
     """Everything the renderer needs for one frame; it holds no GL objects."""
 
@@ -60,3 +75,4 @@ class FrameScene:
     time: float
     mode: Mode
     hand: tuple[float, float] | None = None  # the hand cursor, 0..1 across the picture; None: none
+    assistant: FigureNode | None = None  # the shopping assistant's figure; None: not shown
