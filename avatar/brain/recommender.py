@@ -202,7 +202,10 @@ def train(
     keys = torch.tensor(sorted(pairs), dtype=torch.long)
     weights = torch.tensor([pairs[(int(a), int(b))] for a, b in keys.tolist()], dtype=torch.float32)
     weights = weights / weights.mean()
-    noise = (evidence + 1.0) ** 0.75  # word2vec's smoothed unigram distribution, never zero
+    # Negatives drawn uniformly, not by popularity as word2vec does: in a catalog of tens of
+    # products the popular few would be each other's negatives, pushing apart the very pairs
+    # that are bought together. A negative that happens to be the positive itself is masked.
+    noise = torch.ones(n)
     optimiser = torch.optim.Adam([inputs, outputs], lr=learning_rate)
     loss_value = float("nan")
     for epoch in range(1, epochs + 1):
@@ -215,7 +218,9 @@ def train(
             sampled = sampled.view(len(batch), negatives)
             u = inputs[centre]
             positive = torch.nn.functional.logsigmoid((u * outputs[context]).sum(1))
-            negative = torch.nn.functional.logsigmoid(-(u.unsqueeze(1) * outputs[sampled]).sum(2)).sum(1)
+            distinct = (sampled != context.unsqueeze(1)) & (sampled != centre.unsqueeze(1))
+            negative = torch.nn.functional.logsigmoid(-(u.unsqueeze(1) * outputs[sampled]).sum(2))
+            negative = (negative * distinct).sum(1)
             loss = -(weights[batch] * (positive + negative)).mean()
             optimiser.zero_grad()
             loss.backward()  # type: ignore[no-untyped-call]
