@@ -14,6 +14,9 @@ import numpy.typing as npt
 from aiortc import RTCDataChannel, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from render_node.node import RenderNode
+from render_node.offers import ViewerOffer
+
 Pixels = npt.NDArray[np.uint8]
 
 
@@ -114,3 +117,66 @@ async def connect_viewer(
     viewer.answer = answer
     await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
     return viewer
+
+
+async def until(condition: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not reached")
+        await asyncio.sleep(0.02)
+
+
+class AudioViewer:
+    """A viewer straight on a render node that keeps its data-channel messages and decodes the
+    session's audio (the assistant's voice) to PCM."""
+
+    def __init__(self, audio: bool = True) -> None:
+        self.pc = RTCPeerConnection()
+        self.pc.addTransceiver("video", direction="recvonly")
+        if audio:
+            self.pc.addTransceiver("audio", direction="recvonly")
+        self.channel = self.pc.createDataChannel("input")
+        self.messages: list[dict[str, Any]] = []
+        self.audio: list[tuple[float, np.ndarray[Any, Any]]] = []  # (arrival, mono int16 samples)
+        self.tasks: list[asyncio.Future[None]] = []
+        self.channel.on("message", lambda m: self.messages.append(json.loads(m)))
+        self.pc.on("track", self._on_track)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self.tasks.append(asyncio.ensure_future(self._pump(track)))
+
+    async def _pump(self, track: MediaStreamTrack) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                if isinstance(frame, av.AudioFrame):
+                    pcm = frame.to_ndarray().reshape(-1, len(frame.layout.channels))[:, 0]
+                    self.audio.append((time.monotonic(), pcm.astype(np.int16)))
+        except MediaStreamError:
+            return
+
+    async def connect(self, node: RenderNode, session_id: str | None = None) -> str:
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        answer = await node.offer(ViewerOffer(self.pc.localDescription.sdp, session_id=session_id))
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
+        await until(lambda: self.channel.readyState == "open")
+        return answer.session_id
+
+    def send(self, message: dict[str, Any] | str) -> None:
+        self.channel.send(message if isinstance(message, str) else json.dumps(message))
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("type") == kind]
+
+    def rms_after(self, moment: float) -> float:
+        chunks = [pcm for at, pcm in self.audio if at > moment]
+        if not chunks:
+            return 0.0
+        samples = np.concatenate(chunks).astype(np.float64)
+        return float(np.sqrt(np.mean(samples**2)))
+
+    async def close(self) -> None:
+        await self.pc.close()
+        for task in self.tasks:
+            task.cancel()

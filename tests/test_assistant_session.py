@@ -5,17 +5,12 @@ talking in the picture, and speech on the session's Opus audio track."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import av
 import numpy as np
 import pytest
-from aiortc import RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from assets.demo_catalog import demo_products
 from assets.environment import studio_environment
@@ -27,11 +22,11 @@ from avatar.voice.espeak_voice import EspeakVoice
 from holoshop.assistant_catalog import snapshot_from_products
 from render_node.ibl import prepare_environment
 from render_node.node import NodeConfig, RenderNode
-from render_node.offers import ViewerOffer
 from render_node.session import Session, StreamSettings
 from render_node.showroom_content import fit_products
 from scenes.graph import FigureNode
 from scenes.layout import default_layout
+from tests.rtc_helpers import AudioViewer, until
 
 pytestmark = pytest.mark.slow  # real GL, real peers, real speech
 
@@ -46,68 +41,6 @@ def brain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     snapshot = snapshot_from_products(PRODUCTS)
     search = SemanticSearch(snapshot, Embedder(Path(tmp_path_factory.mktemp("embeddings"))))
     yield Assistant(snapshot, search, BlendedRecommender(None, search))
-
-
-class Client:
-    """A viewer that keeps its data-channel messages and decodes the session's audio to PCM."""
-
-    def __init__(self, audio: bool = True) -> None:
-        self.pc = RTCPeerConnection()
-        self.pc.addTransceiver("video", direction="recvonly")
-        if audio:
-            self.pc.addTransceiver("audio", direction="recvonly")
-        self.channel = self.pc.createDataChannel("input")
-        self.messages: list[dict[str, Any]] = []
-        self.audio: list[tuple[float, np.ndarray[Any, Any]]] = []  # (arrival, mono int16 samples)
-        self.tasks: list[asyncio.Future[None]] = []
-        self.channel.on("message", lambda m: self.messages.append(json.loads(m)))
-        self.pc.on("track", self._on_track)
-
-    def _on_track(self, track: MediaStreamTrack) -> None:
-        self.tasks.append(asyncio.ensure_future(self._pump(track)))
-
-    async def _pump(self, track: MediaStreamTrack) -> None:
-        try:
-            while True:
-                frame = await track.recv()
-                if isinstance(frame, av.AudioFrame):
-                    pcm = frame.to_ndarray().reshape(-1, len(frame.layout.channels))[:, 0]
-                    self.audio.append((time.monotonic(), pcm.astype(np.int16)))
-        except MediaStreamError:
-            return
-
-    async def connect(self, node: RenderNode, session_id: str | None = None) -> str:
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        answer = await node.offer(ViewerOffer(self.pc.localDescription.sdp, session_id=session_id))
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
-        await until(lambda: self.channel.readyState == "open")
-        return answer.session_id
-
-    def send(self, message: dict[str, Any] | str) -> None:
-        self.channel.send(message if isinstance(message, str) else json.dumps(message))
-
-    def of_type(self, kind: str) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m.get("type") == kind]
-
-    def rms_after(self, moment: float) -> float:
-        chunks = [pcm for at, pcm in self.audio if at > moment]
-        if not chunks:
-            return 0.0
-        samples = np.concatenate(chunks).astype(np.float64)
-        return float(np.sqrt(np.mean(samples**2)))
-
-    async def close(self) -> None:
-        await self.pc.close()
-        for task in self.tasks:
-            task.cancel()
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.02)
 
 
 def run(brain: Assistant, scenario: Callable[[RenderNode], Awaitable[None]], *, voice: bool = True) -> None:
@@ -132,7 +65,7 @@ def figure(session: Session) -> FigureNode:
 
 def test_a_typed_question_is_answered_in_words_focus_and_audible_speech(brain: Assistant) -> None:
     async def scenario(node: RenderNode) -> None:
-        client = Client()
+        client = AudioViewer()
         try:
             session_id = await client.connect(node)
             await until(lambda: len(client.audio) > 10)  # the audio track runs from the start
@@ -157,7 +90,7 @@ def test_a_typed_question_is_answered_in_words_focus_and_audible_speech(brain: A
 
 def test_the_figure_talks_while_the_voice_plays_and_rests_after(brain: Assistant) -> None:
     async def scenario(node: RenderNode) -> None:
-        client = Client()
+        client = AudioViewer()
         try:
             session = node.sessions[await client.connect(node)]
             await until(lambda: session._scene.assistant is not None)
@@ -194,7 +127,7 @@ def test_co_browsers_get_the_same_answer_and_an_offer_without_audio_still_gets_w
     brain: Assistant,
 ) -> None:
     async def scenario(node: RenderNode) -> None:
-        first, second = Client(), Client(audio=False)
+        first, second = AudioViewer(), AudioViewer(audio=False)
         try:
             session_id = await first.connect(node)
             await second.connect(node, session_id)
@@ -213,7 +146,7 @@ def test_co_browsers_get_the_same_answer_and_an_offer_without_audio_still_gets_w
 
 def test_junk_and_floods_get_clear_answers_and_lose_nothing(brain: Assistant) -> None:
     async def scenario(node: RenderNode) -> None:
-        client = Client()
+        client = AudioViewer()
         try:
             session = node.sessions[await client.connect(node)]
             rejected = session.metrics.input_messages.labels("rejected")

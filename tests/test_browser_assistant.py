@@ -479,14 +479,20 @@ def test_without_speech_recognition_there_is_no_mic_and_the_box_still_works(
 KEEP_PEERS = """(() => {
   const Native = window.RTCPeerConnection;
   window.peers = [];
-  window.RTCPeerConnection = function (...args) { const pc = new Native(...args); window.peers.push(pc); return pc; };
+  window.RTCPeerConnection = function (...args) {
+    const pc = new Native(...args);
+    window.peers.push(pc);
+    return pc;
+  };
   window.RTCPeerConnection.prototype = Native.prototype;
 })()"""
 
 AUDIO_BYTES = """async () => {
   let bytes = 0;
   for (const pc of window.peers) {
-    (await pc.getStats()).forEach((s) => { if (s.type === "inbound-rtp" && s.kind === "audio") bytes += s.bytesReceived; });
+    (await pc.getStats()).forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "audio") bytes += s.bytesReceived;
+    });
   }
   return bytes;
 }"""
