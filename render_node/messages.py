@@ -163,6 +163,7 @@ class AssistantMessage(_Message):
     The page shows `reply` as subtitles while it is spoken (`speech_s`, the utterance's length;
     None when there is no voice: the page estimates a reading time) and `products` (catalog ids,
     in the reply's order) as chips. `speaking`: the session's audio track is saying it now.
+    `navigate` opens the cart or the checkout, on the page of the viewer who asked only.
     """
 
     type: Literal["assistant"] = "assistant"
@@ -172,6 +173,7 @@ class AssistantMessage(_Message):
     intent: str = Field(max_length=32)
     speech_s: float | None = Field(None, ge=0.0, le=600.0, allow_inf_nan=False)
     speaking: bool = False
+    navigate: Literal["cart", "checkout"] | None = None
 
 
 def parse_input(raw: str | bytes) -> InputMessage:

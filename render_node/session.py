@@ -135,6 +135,7 @@ class Session:
                 layout,
                 dict(self._heights),
                 broadcast=self._broadcast,
+                others=self._to_others,
                 reply=self._reply,
                 act=lambda actions: self._queue(list(actions), None),
                 add_to_cart=self._add_product,
@@ -404,7 +405,12 @@ class Session:
         for viewer in self.viewers:
             self._send(viewer, message)
 
-    def _reply(self, viewer_id: str | None, message: CartNotice | ErrorMessage) -> None:
+    def _to_others(self, viewer_id: str, message: AssistantMessage) -> None:
+        for viewer in self.viewers:
+            if viewer.id != viewer_id:
+                self._send(viewer, message)
+
+    def _reply(self, viewer_id: str | None, message: CartNotice | ErrorMessage | AssistantMessage) -> None:
         for viewer in self.viewers:
             if viewer_id is None or viewer.id == viewer_id:
                 self._send(viewer, message)
@@ -458,10 +464,14 @@ class Session:
             await asyncio.sleep(0)
 
     def _note_interest(self, snap: StateSnapshot) -> None:
+        """A product newly in focus is a view; going close to it, an inspection."""
         before, self._interest = self._interest, snap
-        if snap.focused is None or (before.focused, before.mode) == (snap.focused, snap.mode):
+        if snap.focused is None:
             return
-        self._record(snap.focused, "inspect" if snap.mode is Mode.INSPECT else "view")
+        if snap.focused != before.focused:
+            self._record(snap.focused, "view")
+        if snap.mode is Mode.INSPECT and (before.mode is not Mode.INSPECT or snap.focused != before.focused):
+            self._record(snap.focused, "inspect")
 
     def _step(
         self, dt: float, actions: list[Action], pts: int, draw: bool, figure: FigureNode | None = None

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
 from avatar.brain.assistant import Answer
 from avatar.character.animator import Animator
 from avatar.character.placement import home, spot_beside
-
 from avatar.voice.base_voice import Utterance, Voice
 from render_node.assistant_port import AssistantPort
-from render_node.messages import AssistantMessage, ErrorMessage
+from render_node.messages import MAX_PRODUCTS_SAID, AssistantMessage, ErrorMessage
 from render_node.speech_audio import Playback, SpeechTimeline
 from scenes.actions import Action, FocusProduct, SelectVariant
 from scenes.graph import FigureNode
@@ -53,7 +53,8 @@ class SessionAssistant:
         product_heights: dict[str, float],
         *,
         broadcast: Callable[[AssistantMessage], None],
-        reply: Callable[[str | None, ErrorMessage], None],
+        others: Callable[[str, AssistantMessage], None],
+        reply: Callable[[str | None, ErrorMessage | AssistantMessage], None],
         act: Callable[[list[Action]], None],
         add_to_cart: Callable[[str, int, str | None], None],
     ) -> None:
@@ -64,6 +65,7 @@ class SessionAssistant:
         self._ids = list(product_heights)
         self._heights = product_heights
         self._broadcast = broadcast
+        self._others = others
         self._reply = reply
         self._act = act
         self._add = add_to_cart
@@ -119,15 +121,18 @@ class SessionAssistant:
                     return None
                 utterance = await self._speak(answer.reply)
                 playback = self.timeline.play(utterance, interrupt=True) if utterance is not None else None
-                self._broadcast(
-                    AssistantMessage(
-                        reply=answer.reply,
-                        products=list(answer.products),
-                        intent=answer.intent.value,
-                        speech_s=utterance.duration_s if utterance is not None else None,
-                        speaking=utterance is not None,
-                    )
+                said = AssistantMessage(
+                    reply=answer.reply,
+                    products=answer.products[:MAX_PRODUCTS_SAID],
+                    intent=answer.intent.value,
+                    speech_s=utterance.duration_s if utterance is not None else None,
+                    speaking=utterance is not None,
                 )
+                if answer.navigate is None or viewer_id is None:
+                    self._broadcast(said)
+                else:  # the asker's page opens the cart; co-browsers only hear the words
+                    self._others(viewer_id, said)
+                    self._reply(viewer_id, said.model_copy(update={"navigate": answer.navigate}))
                 self._apply(answer, viewer_id)
                 done = AnsweredQuestion(answer, playback, asked_at, time.monotonic())
                 self.answered = [*self.answered[-15:], done]

@@ -4,15 +4,19 @@ full-text search, the recommender) over the shop's own database, with what bad i
 from __future__ import annotations
 
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from commerce_api import interactions
 from commerce_api.db import make_engine, session_factory
+from holoshop.cli import app
 from holoshop.config import Settings
 from holoshop.server import create_app
 
@@ -148,3 +152,24 @@ def test_the_assistant_is_off_when_configured_off(tmp_path: Path) -> None:
     settings = Settings(render=False, database_url=f"sqlite:///{tmp_path / 'shop.db'}", assistant=False)
     with TestClient(create_app(settings)) as client:
         assert client.post("/api/assistant/ask", json={"text": "a lamp"}).status_code == 404
+
+
+def test_the_cli_asks_over_the_configured_shop_and_can_speak_the_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOLOSHOP_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")  # no products yet
+    monkeypatch.setenv("HOLOSHOP_ASSISTANT_DIR", str(tmp_path / "assistant"))
+    runner = CliRunner()
+    assert "--speak" in runner.invoke(app, ["assistant", "ask", "--help"]).output
+    wav = tmp_path / "reply.wav"
+    result = runner.invoke(app, ["assistant", "ask", "a lamp under 300", "--speak", str(wav)])
+    assert result.exit_code == 0, result.output
+    assert "seeding the catalog" in result.output and "Luma Floor Lamp" in result.output
+    assert f"products: {LAMP}" in result.output
+    with wave.open(str(wav)) as spoken:
+        seconds = spoken.getnframes() / spoken.getframerate()
+        samples = np.frombuffer(spoken.readframes(spoken.getnframes()), np.int16)
+    assert spoken.getframerate() == 48_000 and 1.0 < seconds < 15.0
+    assert float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) > 500  # speech, not silence
+    empty = runner.invoke(app, ["assistant", "ask"])
+    assert empty.exit_code == 2 and "Missing argument" in empty.output

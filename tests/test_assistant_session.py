@@ -19,7 +19,10 @@ from avatar.brain.embeddings import Embedder
 from avatar.brain.recommender import BlendedRecommender
 from avatar.brain.semantic_search import SemanticSearch
 from avatar.voice.espeak_voice import EspeakVoice
+from commerce_api import interactions
+from commerce_api.db import make_engine, migrate, session_factory
 from holoshop.assistant_catalog import snapshot_from_products
+from holoshop.assistant_service import CommerceInteractions
 from render_node.ibl import prepare_environment
 from render_node.node import NodeConfig, RenderNode
 from render_node.session import Session, StreamSettings
@@ -134,9 +137,17 @@ def test_co_browsers_get_the_same_answer_and_an_offer_without_audio_still_gets_w
             second.send({"type": "text", "text": "headphones under 400"})
             await until(lambda: bool(first.of_type("assistant")) and bool(second.of_type("assistant")))
             assert first.of_type("assistant") == second.of_type("assistant")
+            assert first.of_type("assistant")[0]["navigate"] is None
             assert first.of_type("assistant")[0]["products"][0] == "aria-wireless-headphones"
             assert not second.audio  # it asked for no audio and got none
             assert "m=audio" not in (second.pc.remoteDescription.sdp or "")
+            second.send({"type": "text", "text": "take me to my cart"})  # only the asker's page opens it
+            await until(
+                lambda: len(first.of_type("assistant")) == 2 and len(second.of_type("assistant")) == 2
+            )
+            assert second.of_type("assistant")[1]["navigate"] == "cart"
+            assert first.of_type("assistant")[1]["navigate"] is None
+            assert first.of_type("assistant")[1]["reply"] == second.of_type("assistant")[1]["reply"]
         finally:
             await first.close()
             await second.close()
@@ -169,3 +180,41 @@ def test_junk_and_floods_get_clear_answers_and_lose_nothing(brain: Assistant) ->
             await client.close()
 
     run(brain, scenario, voice=False)
+
+
+def test_what_viewers_look_at_is_logged_in_the_shop_for_the_recommender(
+    brain: Assistant, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    shop = session_factory(engine)
+
+    def logged(session_id: str) -> list[tuple[str, str]]:
+        with shop() as db:
+            rows = interactions.events(db)
+        return [(product, kind) for subject, product, kind, _ in rows if subject == f"showroom:{session_id}"]
+
+    async def scenario(node: RenderNode) -> None:
+        node.interactions = CommerceInteractions(shop)
+        client = AudioViewer(audio=False)
+        try:
+            session_id = await client.connect(node)
+            second, third = PRODUCTS[1].id, PRODUCTS[2].id
+            client.send({"type": "key", "key": "ArrowRight"})
+            await until(lambda: (second, "view") in logged(session_id))
+            client.send({"type": "key", "key": "Enter"})
+            await until(lambda: (second, "inspect") in logged(session_id))
+            client.send({"type": "key", "key": "Back"})
+            await until(lambda: client.of_type("state")[-1]["mode"] == "browse")
+            client.send({"type": "key", "key": "ArrowRight"})
+            await until(lambda: (third, "view") in logged(session_id))
+            # Once per visit: leaving the close-up on the same product is no new view.
+            assert logged(session_id) == [(second, "view"), (second, "inspect"), (third, "view")]
+        finally:
+            await client.close()
+
+    try:
+        run(brain, scenario, voice=False)
+    finally:
+        engine.dispose()

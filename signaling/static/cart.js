@@ -78,6 +78,8 @@ export function onMessage(message) {
     if (message.message) say(message.message, "ok");
     if (!panel.hidden) showCart();
   } else if (message.type === "error") say(message.message, "error");
+  else if (message.navigate === "cart") { open(panel); showCart(); }  // "show me my cart"
+  else if (message.navigate === "checkout") openCheckout();
 }
 
 // -- panels -----------------------------------------------------------------------------------------
