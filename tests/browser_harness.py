@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from holoshop.config import Settings
 from holoshop.server import create_app
@@ -163,6 +163,24 @@ def launch_chromium(playwright: Playwright, extra_args: tuple[str, ...] = ()) ->
     (and deletes it on close); it refuses one passed in `args`, so none is. `extra_args`: e.g. a
     fake camera playing a Y4M file."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args])
+
+
+@contextmanager
+def chromium_browser(extra_args: tuple[str, ...] = ()) -> Iterator[Browser]:
+    """A headless Chromium for a module's tests, closed after them."""
+    assert chromium_available(), "no Chromium at /usr/bin/chromium: run `make install`"
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright, extra_args)
+        yield browser
+        browser.close()
+
+
+def catalog_products(base_url: str, at_least: int = 1) -> list[dict[str, Any]]:
+    """The server's product list (`GET /api/products`), as the page reads it."""
+    with urllib.request.urlopen(f"{base_url}/api/products", timeout=10) as response:
+        items: list[dict[str, Any]] = json.load(response)
+    assert len(items) >= at_least, items
+    return items
 
 
 def wait_for_live_video(page: Page, width: int | None = None, timeout_s: float = 20.0) -> None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 import numpy as np
 import numpy.typing as npt
 import trimesh
 
 from assets.model import Material, Model, Primitive
+from render_node.gl_context import create_context
 from render_node.renderer import Renderer
 from scenes.graph import FrameScene
+from scenes.layout import Layout
 from scenes.math3d import look_at, perspective
 
 Mask = npt.NDArray[np.bool_]
@@ -30,6 +33,14 @@ def solid_model(
     )
     material = Material(name, (*color, 1.0), metallic_factor=0.0, roughness_factor=roughness)
     return Model(name, "test", (prim,), (material,))
+
+
+def renderer_with(models: Mapping[str, Model], layout: Layout, size: tuple[int, int]) -> Renderer:
+    """A renderer on a fresh headless context with `models` uploaded by name; the caller releases it."""
+    renderer = Renderer(create_context(), layout, size)
+    for name, model in models.items():
+        renderer.add_product(name, model)
+    return renderer
 
 
 def without(scene: FrameScene, product_id: str) -> FrameScene:

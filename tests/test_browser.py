@@ -14,14 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, sync_playwright
+from playwright.sync_api import Browser, Page, Response
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser_harness import (
     TRANSFER_BUDGET_BYTES,
+    catalog_products,
     chromium_available,
+    chromium_browser,
     end_session,
-    launch_chromium,
     running_server,
     small_settings,
     transfer_bytes,
@@ -75,18 +76,13 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
 def products(base_url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"{base_url}/api/products", timeout=10) as response:
-        items: list[dict[str, Any]] = json.load(response)
-    assert len(items) >= 2
-    return items
+    return catalog_products(base_url, at_least=2)
 
 
 @pytest.fixture

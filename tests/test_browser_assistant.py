@@ -19,12 +19,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, sync_playwright
+from playwright.sync_api import Browser, Page, Request
 
 from tests.browser_harness import (
+    catalog_products,
     chromium_available,
+    chromium_browser,
     end_session,
-    launch_chromium,
     running_server,
     small_settings,
     wait_for_live_video,
@@ -82,18 +83,13 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
 def products(base_url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(f"{base_url}/api/products", timeout=10) as response:
-        items: list[dict[str, Any]] = json.load(response)
-    assert len(items) >= 3
-    return items
+    return catalog_products(base_url, at_least=3)
 
 
 def new_page(browser: Browser, *scripts: str) -> Page:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from render_node.offers import ViewerOffer
 from render_node.session import StreamSettings
 from render_node.showroom_content import fit_products
 from scenes.layout import default_layout
+from tests.rtc_helpers import until
 
 pytestmark = pytest.mark.slow  # real GL, real peers, a real video file
 
@@ -86,14 +86,6 @@ class SmallCamera(MediaStreamTrack):
         small = frame.reformat(width=self._size[0], height=self._size[1], format="yuv420p")
         small.pts, small.time_base = frame.pts, frame.time_base
         return small
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.05)
 
 
 class Client:

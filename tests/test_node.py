@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -17,6 +16,7 @@ from render_node.offers import OfferError, ViewerOffer
 from render_node.session import StreamSettings
 from render_node.showroom_content import fit_products
 from scenes.layout import default_layout
+from tests.rtc_helpers import until
 
 pytestmark = pytest.mark.slow  # real GL, real peers
 
@@ -28,14 +28,6 @@ ENVIRONMENT = prepare_environment(studio_environment(128))
 def node_with(**config: object) -> RenderNode:
     stream = StreamSettings(width=160, height=90, fps=30, bitrate=1_000_000, min_bitrate=300_000)
     return RenderNode(PRODUCTS, LAYOUT, ENVIRONMENT, NodeConfig(stream=stream, **config))  # type: ignore[arg-type]
-
-
-async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        await asyncio.sleep(0.05)
 
 
 async def connect(

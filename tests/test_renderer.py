@@ -15,7 +15,7 @@ from render_node.gl_context import create_context, is_software
 from render_node.renderer import Renderer
 from scenes import FocusProduct, Inspect, ProductSlot, SelectVariant, Showroom, default_layout
 from scenes.graph import FrameScene
-from tests.render_helpers import mean_color, product_mask, projected_box, solid_model
+from tests.render_helpers import mean_color, product_mask, projected_box, renderer_with, solid_model
 
 SIZE = (320, 180)
 LAYOUT = default_layout()
@@ -33,9 +33,7 @@ MODELS = {m.name: m for m in (RED_BOX, BLUE_BALL, GREEN_TORUS)}
 
 @pytest.fixture(scope="module")
 def renderer() -> Iterator[Renderer]:
-    r = Renderer(create_context(), LAYOUT, SIZE)
-    for name, model in MODELS.items():
-        r.add_product(name, model)
+    r = renderer_with(MODELS, LAYOUT, SIZE)
     yield r
     r.release()
 

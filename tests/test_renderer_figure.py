@@ -19,7 +19,7 @@ from render_node.renderer import Renderer
 from scenes import FocusProduct, ProductSlot, Showroom, default_layout
 from scenes.graph import FigureNode, FrameScene
 from scenes.math3d import look_at, perspective
-from tests.render_helpers import solid_model
+from tests.render_helpers import renderer_with, solid_model
 
 SIZE = (480, 270)
 LAYOUT = default_layout().model_copy(update={"turntable_speed_deg": 0.0})
@@ -38,9 +38,7 @@ FOCUS = 1
 
 @pytest.fixture(scope="module")
 def renderer() -> Iterator[Renderer]:
-    r = Renderer(create_context(), LAYOUT, SIZE)
-    for name, model in MODELS.items():
-        r.add_product(name, model)
+    r = renderer_with(MODELS, LAYOUT, SIZE)
     yield r
     r.release()
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from holoshop.commerce_app import create_commerce_app
 from holoshop.config import Settings
@@ -24,8 +24,7 @@ from holoshop.security_headers import (
     docs_paths,
 )
 from tests.browser_harness import (
-    chromium_available,
-    launch_chromium,
+    chromium_browser,
     running_server,
     small_settings,
     wait_for_live_video,
@@ -196,11 +195,8 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert chromium_available(), "no Chromium at /usr/bin/chromium: run `make install`"
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
