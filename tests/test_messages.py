@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from render_node.messages import (
     MAX_MESSAGE_BYTES,
@@ -444,7 +445,12 @@ def test_assistant_message_serialises_with_type_version_and_its_fields() -> None
         "intent": "search",
         "speech_s": 2.4,
         "speaking": False,
+        "navigate": None,
     }
+    going = AssistantMessage(reply="Off to checkout.", intent="checkout", navigate="checkout")
+    assert json.loads(going.model_dump_json())["navigate"] == "checkout"
+    with pytest.raises(ValidationError):
+        AssistantMessage(reply="x", intent="checkout", navigate="payments")
     spoken = AssistantMessage(reply="Hello!", products=(), intent="small_talk", speech_s=0.8, speaking=True)
     assert json.loads(spoken.model_dump_json())["speaking"] is True
     silent = AssistantMessage(reply="Hello!", intent="small_talk")

@@ -98,9 +98,11 @@ def test_every_message_the_page_sends_is_one_the_server_accepts() -> None:
 def test_the_assistant_module_reads_the_fields_the_server_sends() -> None:
     assistant = (STATIC / "assistant.js").read_text(encoding="utf-8")
     for field in AssistantMessage.model_fields:
-        if field not in ("v", "intent", "speaking"):  # shown: the reply, its products, how long it is spoken
+        if field not in ("v", "intent", "speaking", "navigate"):  # the reply, its products, its length
             assert f"message.{field}" in assistant, field
     assert 'message.type === "assistant"' in assistant
+    cart = (STATIC / "cart.js").read_text(encoding="utf-8")
+    assert 'message.navigate === "cart"' in cart and 'message.navigate === "checkout"' in cart
 
 
 def test_subtitles_are_announced_and_keys_inside_the_assistant_stay_there() -> None:
