@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,11 @@ def find_model_files(folder: Path) -> Iterator[Path]:
 
 
 def _display_name(path: Path) -> str:
-    """metadata.json's name where a Khronos-style folder has one, else the file's stem in words."""
+    """metadata.json's name where a Khronos-style folder has one, else the file's stem in words.
+
+    A name written as one CamelCase word ("SheenChair") is split into words: shoppers read it on
+    the product card and the assistant says it aloud.
+    """
     for folder in (path.parent, path.parent.parent):
         meta = folder / "metadata.json"
         if meta.is_file():
@@ -57,7 +62,10 @@ def _display_name(path: Path) -> str:
             except (OSError, ValueError):
                 name = None
             if isinstance(name, str) and name.strip():
-                return name.strip()[:80]
+                name = name.strip()
+                if " " not in name:
+                    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+                return name[:80]
     return slugify(path.stem).replace("-", " ").title()
 
 

