@@ -25,19 +25,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assets.catalog import build_catalog  # noqa: E402
 from assets.environment import studio_environment  # noqa: E402
 from assets.product import Product  # noqa: E402
 from avatar.brain.embeddings import Embedder  # noqa: E402
 from avatar.brain.semantic_search import SemanticSearch, document_text  # noqa: E402
 from avatar.voice.espeak_voice import EspeakVoice  # noqa: E402
-from bench.assistant_quality import SHARED_MODELS, load_queries, misses, top3_hit_rate  # noqa: E402
+from bench.assistant_quality import (  # noqa: E402
+    SHARED_MODELS,
+    load_queries,
+    misses,
+    section_catalogs,
+    seeded_shop,
+    top3_hit_rate,
+)
 from bench.assistant_render import render_fps  # noqa: E402
-from commerce_api.db import make_engine, migrate, session_factory  # noqa: E402
-from commerce_api.seed import seed_catalog  # noqa: E402
 from holoshop.assistant_catalog import commerce_text_search, snapshot_from_products  # noqa: E402
 from holoshop.assistant_service import AssistantService  # noqa: E402
-from holoshop.commerce_seed import seed_products  # noqa: E402
 from holoshop.config import Settings  # noqa: E402
 from render_node.ibl import prepare_environment  # noqa: E402
 from render_node.node import NodeConfig, RenderNode  # noqa: E402
@@ -170,15 +173,13 @@ def main() -> None:
     parser.add_argument("--skip-render", action="store_true", help="leave out the figure's render cost")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'shop.db'}"
-        migrate(url)
-        engine = make_engine(url)
-        sessions = session_factory(engine)
-        layout = default_layout()
-        products = fit_products(build_catalog(None).products, layout)
-        seed_catalog(sessions, seed_products(products))
-        settings = Settings(database_url=url, assistant_dir=Path(folder) / "assistant", assistant_voice="")
+    catalogs = section_catalogs(args.models)
+    products = fit_products(catalogs["demo"], default_layout())
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        seeded_shop(f"sqlite:///{folder}/shop.db", products) as sessions,
+    ):
+        settings = Settings(assistant_dir=Path(folder) / "assistant", assistant_voice="")
         embedder = Embedder(Path(folder) / "cache")
         service = AssistantService(sessions, settings, embedder=embedder)
         started = time.perf_counter()
@@ -193,25 +194,17 @@ def main() -> None:
         line("question -> first speech packet received", received, 400)
 
         print("\n3. search top-3 hit rate (blended with the shop's full-text search)")
-        for section, catalog_products in (
-            ("demo", products),
-            ("shared_models", build_catalog(args.models, max_texture_size=64).products),
-        ):
-            url2 = f"sqlite:///{Path(folder) / f'{section}.db'}"
-            migrate(url2)
-            engine2 = make_engine(url2)
-            sessions2 = session_factory(engine2)
-            seed_catalog(sessions2, seed_products(catalog_products))
-            search = SemanticSearch(
-                snapshot_from_products(catalog_products), embedder, commerce_text_search(sessions2)
-            )
-            queries = load_queries(section)
-            rate = top3_hit_rate(search, queries)
+        for section, catalog_products in catalogs.items():
+            with seeded_shop(f"sqlite:///{folder}/{section}.db", catalog_products) as shop:
+                search = SemanticSearch(
+                    snapshot_from_products(catalog_products), embedder, commerce_text_search(shop)
+                )
+                queries = load_queries(section)
+                rate = top3_hit_rate(search, queries)
             verdict = "ok" if rate >= 0.9 else "MISSED (target >= 90 %)"
             print(f"  {section:14s} {rate:6.1%} over {len(queries)} queries  {verdict}")
             for q, top in misses(search, queries):
                 print(f"    miss: {q.query!r} -> {top}")
-            engine2.dispose()
 
         print("\n4. embedding throughput")
         texts = [document_text(item) for item in snapshot_from_products(products).items] * 20
@@ -227,7 +220,6 @@ def main() -> None:
             embedder.encode([question], cache=False)
             singles.append((time.perf_counter() - started) * 1000)
         line("one query", singles)
-        engine.dispose()
 
     if not args.skip_render:
         print("\n5. the figure's render cost (camera resting, the figure talking)")

@@ -14,15 +14,31 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from avatar.brain.base_search import ProductSearch  # noqa: E402
 
-__all__ = ["QUERIES", "Query", "hits_at", "load_queries", "misses", "top3_hit_rate"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from assets.product import Product
+
+__all__ = [
+    "QUERIES",
+    "Query",
+    "hits_at",
+    "load_queries",
+    "misses",
+    "section_catalogs",
+    "seeded_shop",
+    "top3_hit_rate",
+]
 
 QUERIES = Path(__file__).with_name("assistant_queries.json")
 SHARED_MODELS = Path(__file__).resolve().parents[2] / "shared" / "data" / "models"
@@ -58,6 +74,28 @@ def misses(search: ProductSearch, queries: Iterable[Query]) -> list[tuple[Query,
     return [(q, top) for q in queries if not q.relevant & set(top := hits_at(search, q))]
 
 
+def section_catalogs(models: Path = SHARED_MODELS) -> dict[str, tuple[Product, ...]]:
+    """The catalog each labelled section is asked of: the demo one, and the demo one with `models`."""
+    from assets.catalog import build_catalog
+
+    return {
+        "demo": build_catalog(None).products,
+        "shared_models": build_catalog(models, max_texture_size=64).products,
+    }
+
+
+@contextmanager
+def seeded_shop(url: str, products: Sequence[Product]) -> Iterator[sessionmaker[Session]]:
+    """A scratch shop database at `url` holding `products`: what the full-text search runs over."""
+    from commerce_api.db import migrated_sessions
+    from commerce_api.seed import seed_catalog
+    from holoshop.commerce_seed import seed_products
+
+    with migrated_sessions(url) as sessions:
+        seed_catalog(sessions, seed_products(products))
+        yield sessions
+
+
 def _report(label: str, search: ProductSearch, queries: Sequence[Query]) -> None:
     rate = top3_hit_rate(search, queries)
     print(f"  {label:34s} top-3 hit rate {rate:6.1%} over {len(queries)} queries")
@@ -72,13 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--alpha", type=float, default=None, help="weight of meaning vs full text")
     args = parser.parse_args(argv)
 
-    from assets.catalog import build_catalog
     from avatar.brain.embeddings import Embedder
     from avatar.brain.semantic_search import SemanticSearch, document_text
-    from commerce_api.db import make_engine, migrate, session_factory
-    from commerce_api.seed import seed_catalog
     from holoshop.assistant_catalog import commerce_text_search, snapshot_from_products
-    from holoshop.commerce_seed import seed_products
 
     kwargs = {} if args.alpha is None else {"alpha": args.alpha}
     embedder = Embedder(args.cache)
@@ -86,24 +120,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder.warm_up()
     print(f"model loaded in {time.perf_counter() - started:.1f} s")
 
-    sections = {
-        "demo": build_catalog(None).products,
-        "shared_models": build_catalog(args.models, max_texture_size=64).products,
-    }
+    sections = section_catalogs(args.models)
     with tempfile.TemporaryDirectory() as folder:
         for section, products in sections.items():
             snapshot = snapshot_from_products(products)
             queries = load_queries(section)
-            url = f"sqlite:///{Path(folder) / f'{section}.db'}"
-            migrate(url)
-            engine = make_engine(url)
-            sessions = session_factory(engine)
-            seed_catalog(sessions, seed_products(products))
-            print(f"{section}: {len(snapshot.items)} products")
-            _report("embeddings alone", SemanticSearch(snapshot, embedder, alpha=1.0), queries)
-            blended = SemanticSearch(snapshot, embedder, commerce_text_search(sessions), **kwargs)
-            _report("blended with full-text search", blended, queries)
-            engine.dispose()
+            with seeded_shop(f"sqlite:///{Path(folder) / f'{section}.db'}", products) as sessions:
+                print(f"{section}: {len(snapshot.items)} products")
+                _report("embeddings alone", SemanticSearch(snapshot, embedder, alpha=1.0), queries)
+                blended = SemanticSearch(snapshot, embedder, commerce_text_search(sessions), **kwargs)
+                _report("blended with full-text search", blended, queries)
 
     texts = [document_text(item) for item in snapshot.items] * 8
     started = time.perf_counter()

@@ -7,6 +7,8 @@ which is how tests give each module its own schema.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ __all__ = [
     "database_url",
     "make_engine",
     "migrate",
+    "migrated_sessions",
     "session_factory",
 ]
 
@@ -97,5 +100,17 @@ def migrate(url: str, revision: str = "head") -> None:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def migrated_sessions(url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on `url`'s database, migrated first (a fresh install has no tables yet), for a
+    command or a script; the engine is disposed when the block ends."""
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        yield session_factory(engine)
     finally:
         engine.dispose()

@@ -60,7 +60,12 @@ class AssistantService:
         self._assistant: Assistant | None = None
         self._search: SemanticSearch | None = None
         self._recommender: BlendedRecommender | None = None
+        self._model: RecommenderModel | None = None  # handed over before the brain was built
         self._read_at = 0.0
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        return self._sessions
 
     @property
     def embedder(self) -> Embedder:
@@ -85,9 +90,9 @@ class AssistantService:
             if self._recommender is not None:
                 self._recommender.set_model(model)
 
-    _model: RecommenderModel | None = None
-
     def _ready(self) -> Assistant:
+        """The brain, built on first use; every `refresh_s` one question re-reads the catalog first,
+        outside the lock, so the others are answered meanwhile."""
         now = time.monotonic()
         with self._lock:
             if self._assistant is None:
@@ -98,14 +103,18 @@ class AssistantService:
                 self._search = search
                 self._assistant = Assistant(catalog, search, self._recommender)
                 self._read_at = now
-            elif now - self._read_at >= self._refresh_s:
-                self._read_at = now
-                catalog = catalog_snapshot(self._sessions)
-                if catalog != self._assistant.catalog:
-                    assert self._search is not None
-                    self._search.set_catalog(catalog)
-                    self._assistant.set_catalog(catalog)
-            return self._assistant
+                return self._assistant
+            assistant, current = self._assistant, self._search
+            stale = now - self._read_at >= self._refresh_s
+            if stale:
+                self._read_at = now  # this question refreshes; the others go on with the current catalog
+        if stale:
+            catalog = catalog_snapshot(self._sessions)
+            if catalog != assistant.catalog:
+                assert current is not None
+                current.set_catalog(catalog)  # both swap their state whole: thread-safe
+                assistant.set_catalog(catalog)
+        return assistant
 
 
 class CommerceInteractions:
@@ -136,6 +145,7 @@ async def running_assistant(service: AssistantService | None, settings: Settings
         except Exception:  # the first question will try again, and say what fails
             log.exception("warming up the assistant failed")
 
+    embedder = await asyncio.to_thread(lambda: service.embedder)  # reads its cache file: off the loop
     tasks = [
         asyncio.create_task(asyncio.to_thread(warm_up)),
         asyncio.create_task(
@@ -143,7 +153,8 @@ async def running_assistant(service: AssistantService | None, settings: Settings
                 settings,
                 settings.assistant_retrain_minutes * 60,
                 service.set_model,
-                embedder=service.embedder,
+                embedder=embedder,
+                sessions=service.sessions,
             )
         ),
     ]

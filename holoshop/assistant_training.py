@@ -9,6 +9,7 @@ fresh one every interval, trained on a worker thread so the event loop never wai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from avatar.brain.embeddings import Embedder
 from avatar.brain.recommender import RecommenderModel, train
 from commerce_api import interactions
-from commerce_api.db import database_url, make_engine, migrate, session_factory
+from commerce_api.db import database_url, migrated_sessions
 from holoshop.assistant_catalog import catalog_snapshot, load_interactions
 from holoshop.config import Settings
 
@@ -118,19 +119,21 @@ def retrain(
     seed: int = 0,
     prune_days: float | None = None,
     embedder: Embedder | None = None,
+    sessions: sessionmaker[Session] | None = None,
     echo: Callable[[str], None] = print,
 ) -> RetrainReport:
-    """Trains on the configured shop database's events and writes the model; `echo` hears progress.
+    """Trains on the shop database's events and writes the model; `echo` hears progress.
 
     `embedder`: the server's own (its cache is warm); by default one caching in `assistant_dir`.
+    `sessions`: the server's own (its database is migrated and its engine pooled); by default the
+    configured database, migrated first, on an engine of this call's.
     `prune_days`: first delete events older than this many days (default: keep everything).
     """
-    url = database_url(settings.database_url)
-    migrate(url)  # a fresh install has no tables yet
-    engine = make_engine(url)
-    try:
+    with contextlib.ExitStack() as stack:
+        if sessions is None:
+            sessions = stack.enter_context(migrated_sessions(database_url(settings.database_url)))
         report = _train_on(
-            session_factory(engine),
+            sessions,
             settings,
             embedder or Embedder(settings.assistant_dir),
             epochs=epochs,
@@ -138,8 +141,6 @@ def retrain(
             prune_days=prune_days,
             echo=echo,
         )
-    finally:
-        engine.dispose()
     echo(report.summary())
     return report
 
@@ -150,6 +151,7 @@ async def retraining(
     on_model: Callable[[RecommenderModel], None],
     *,
     embedder: Embedder | None = None,
+    sessions: sessionmaker[Session] | None = None,
     epochs: int = 200,
 ) -> None:
     """Hands `on_model` the last saved model at once, then a freshly trained one every `interval_s`
@@ -164,7 +166,7 @@ async def retraining(
         await asyncio.sleep(interval_s)
         try:
             report = await asyncio.to_thread(
-                retrain, settings, epochs=epochs, embedder=embedder, echo=log.info
+                retrain, settings, epochs=epochs, embedder=embedder, sessions=sessions, echo=log.info
             )
         except Exception:
             log.exception("retraining the recommender failed")

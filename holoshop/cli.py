@@ -224,16 +224,10 @@ def assets_list(models: ModelsOption = None) -> None:
 @contextlib.contextmanager
 def _shop_session() -> Iterator[Session]:
     """A session on the configured shop database, migrated first (a fresh install has no tables)."""
-    from commerce_api.db import database_url, make_engine, migrate, session_factory
+    from commerce_api.db import database_url, migrated_sessions
 
-    url = database_url(Settings().database_url)
-    migrate(url)
-    engine = make_engine(url)
-    try:
-        with session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
+    with migrated_sessions(database_url(Settings().database_url)) as sessions, sessions() as session:
+        yield session
 
 
 @assistant_app.command("retrain")
@@ -293,7 +287,7 @@ def assistant_ask(
     from sqlalchemy import func, select
 
     from avatar.voice.espeak_voice import EspeakVoice, VoiceUnavailable
-    from commerce_api.db import database_url, make_engine, migrate, session_factory
+    from commerce_api.db import database_url, migrated_sessions
     from commerce_api.models import Product as ShopProduct
     from commerce_api.seed import seed_catalog
     from holoshop.assistant_service import AssistantService
@@ -301,11 +295,7 @@ def assistant_ask(
     from holoshop.commerce_seed import seed_products
 
     settings = Settings()
-    url = database_url(settings.database_url)
-    migrate(url)
-    engine = make_engine(url)
-    sessions = session_factory(engine)
-    try:
+    with migrated_sessions(database_url(settings.database_url)) as sessions:
         with sessions() as session:
             empty = not session.scalar(select(func.count()).select_from(ShopProduct))
         if empty:
@@ -314,8 +304,6 @@ def assistant_ask(
             seed_catalog(sessions, seed_products(products))
         typer.echo("loading the assistant (sentence embeddings)...", err=True)
         answer = AssistantService(sessions, settings).ask(text, session_id)
-    finally:
-        engine.dispose()
     typer.echo(answer.reply)
     typer.echo(f"intent: {answer.intent.value}; products: {', '.join(answer.products) or 'none'}", err=True)
     if speak is not None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -40,7 +41,6 @@ class AnsweredQuestion:
     answer: Answer
     playback: Playback | None  # None: no voice, or the voice failed (the words were still sent)
     asked_at: float  # time.monotonic() when the question arrived
-    replied_at: float  # when the answer went to the viewers
 
 
 class SessionAssistant:
@@ -72,24 +72,18 @@ class SessionAssistant:
         self.timeline = SpeechTimeline()
         spot, facing = home(layout, len(self._ids))
         self.animator = Animator(spot, facing)
-        self._lock = asyncio.Lock()
-        self._waiting = 0
-        self._tasks: set[asyncio.Task[AnsweredQuestion | None]] = set()
-        self.answered: list[AnsweredQuestion] = []  # the last few, newest last: for tests and benchmarks
+        self._lock = asyncio.Lock()  # one question at a time; the others wait in their tasks
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.answered: deque[AnsweredQuestion] = deque(maxlen=16)  # newest last: for tests and benchmarks
 
-    def ask(
-        self, text: str, viewer_id: str | None, focused: str | None
-    ) -> asyncio.Task[AnsweredQuestion | None]:
+    def ask(self, text: str, viewer_id: str | None, focused: str | None) -> None:
         """Answer in a task of its own; the caller (the data channel's handler) never waits."""
-        if self._waiting >= MAX_WAITING_QUESTIONS:
+        if len(self._tasks) >= MAX_WAITING_QUESTIONS:
             self._reply(viewer_id, ErrorMessage(code="busy", message="One moment, I'm still answering"))
-            task: asyncio.Task[AnsweredQuestion | None] = asyncio.create_task(_nothing())
-        else:
-            self._waiting += 1
-            task = asyncio.create_task(self._answer(text, viewer_id, focused, time.monotonic()))
+            return
+        task = asyncio.create_task(self._answer(text, viewer_id, focused, time.monotonic()))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return task
 
     def listening(self, active: bool) -> None:
         self.animator.listen(active)
@@ -106,39 +100,32 @@ class SessionAssistant:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _answer(
-        self, text: str, viewer_id: str | None, focused: str | None, asked_at: float
-    ) -> AnsweredQuestion | None:
-        try:
-            async with self._lock:
-                try:
-                    answer = await asyncio.to_thread(self._port.ask, text, self._key, focused=focused)
-                except Exception:
-                    log.exception("session %s: the assistant failed on %r", self._key[:8], text[:80])
-                    self._reply(
-                        viewer_id, ErrorMessage(code="unavailable", message="The assistant is unavailable")
-                    )
-                    return None
-                utterance = await self._speak(answer.reply)
-                playback = self.timeline.play(utterance, interrupt=True) if utterance is not None else None
-                said = AssistantMessage(
-                    reply=answer.reply,
-                    products=answer.products[:MAX_PRODUCTS_SAID],
-                    intent=answer.intent.value,
-                    speech_s=utterance.duration_s if utterance is not None else None,
-                    speaking=utterance is not None,
+    async def _answer(self, text: str, viewer_id: str | None, focused: str | None, asked_at: float) -> None:
+        async with self._lock:
+            try:
+                answer = await asyncio.to_thread(self._port.ask, text, self._key, focused=focused)
+            except Exception:
+                log.exception("session %s: the assistant failed on %r", self._key[:8], text[:80])
+                self._reply(
+                    viewer_id, ErrorMessage(code="unavailable", message="The assistant is unavailable")
                 )
-                if answer.navigate is None or viewer_id is None:
-                    self._broadcast(said)
-                else:  # the asker's page opens the cart; co-browsers only hear the words
-                    self._others(viewer_id, said)
-                    self._reply(viewer_id, said.model_copy(update={"navigate": answer.navigate}))
-                self._apply(answer, viewer_id)
-                done = AnsweredQuestion(answer, playback, asked_at, time.monotonic())
-                self.answered = [*self.answered[-15:], done]
-                return done
-        finally:
-            self._waiting -= 1
+                return
+            utterance = await self._speak(answer.reply)
+            playback = self.timeline.play(utterance, interrupt=True) if utterance is not None else None
+            said = AssistantMessage(
+                reply=answer.reply,
+                products=answer.products[:MAX_PRODUCTS_SAID],
+                intent=answer.intent.value,
+                speech_s=utterance.duration_s if utterance is not None else None,
+                speaking=utterance is not None,
+            )
+            if answer.navigate is None or viewer_id is None:
+                self._broadcast(said)
+            else:  # the asker's page opens the cart; co-browsers only hear the words
+                self._others(viewer_id, said)
+                self._reply(viewer_id, said.model_copy(update={"navigate": answer.navigate}))
+            self._apply(answer, viewer_id)
+            self.answered.append(AnsweredQuestion(answer, playback, asked_at))
 
     async def _speak(self, text: str) -> Utterance | None:
         if self._voice is None or not text:
@@ -173,7 +160,3 @@ class SessionAssistant:
         height = self._heights[self._ids[index]]
         y = self._layout.plinth.height + height * 0.5
         return np.array([pose.x, y, pose.z], np.float32)
-
-
-async def _nothing() -> None:
-    return None

@@ -49,15 +49,16 @@ def _load_model(threads: int | None) -> Any:
 
 
 class Embedder:
-    """Thread-safe: one model, one lock (torch on two cores gains nothing from two at once)."""
+    """Thread-safe: one model under one lock (torch on two cores gains nothing from two at once),
+    and the cache under another, so cached texts are served while the model runs."""
 
     def __init__(self, cache_dir: Path | None = None, *, threads: int | None = None) -> None:
         self._threads = threads
         self._model: Any = None
         self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
         self._cache: dict[str, Vectors] = {}
         self._cache_file = cache_dir / "embeddings-minilm-l6-v2.npz" if cache_dir is not None else None
-        self._loaded_from_disk = 0
         if self._cache_file is not None and self._cache_file.is_file():
             self._read_cache(self._cache_file)
 
@@ -71,21 +72,21 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], *, cache: bool = True, batch_size: int = 64) -> Vectors:
         """(len(texts), 384) unit vectors; cached texts cost a dictionary lookup."""
-        out = np.zeros((len(texts), DIMENSIONS), np.float32)
+        if not texts:
+            return np.zeros((0, DIMENSIONS), np.float32)
+        if not cache:
+            return self._run(list(texts), batch_size)
         keys = [text_key(t) for t in texts]
-        missing = [i for i, k in enumerate(keys) if not cache or k not in self._cache]
+        with self._cache_lock:
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
         if missing:
-            fresh = self._run([texts[i] for i in missing], batch_size)
-            for row, i in zip(fresh, missing, strict=True):
-                out[i] = row
-                if cache:
-                    self._cache[keys[i]] = row
-        for i, key in enumerate(keys):
-            if cache and key in self._cache:
-                out[i] = self._cache[key]
-        if cache and missing and self._cache_file is not None:
-            self._write_cache(self._cache_file)
-        return out
+            fresh = self._run(list(missing.values()), batch_size)
+            with self._cache_lock:
+                self._cache.update(zip(missing, fresh, strict=True))
+                if self._cache_file is not None:
+                    self._write_cache(self._cache_file)
+        with self._cache_lock:
+            return np.stack([self._cache[k] for k in keys])
 
     def _run(self, texts: list[str], batch_size: int) -> Vectors:
         with self._lock:
@@ -110,9 +111,9 @@ class Embedder:
             log.warning("ignoring the embedding cache %s: %s", path, exc)
             return
         self._cache.update(zip((str(k) for k in keys), vectors.astype(np.float32), strict=True))
-        self._loaded_from_disk = len(keys)
 
     def _write_cache(self, path: Path) -> None:
+        """Under the cache lock: keys and vectors from one view of the cache."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         keys = np.array(list(self._cache), dtype="U32")
