@@ -26,6 +26,7 @@ __all__ = [
     "record",
     "record_many",
     "record_order",
+    "showroom_subject",
 ]
 
 DEFAULT_LIMIT = 100_000
@@ -42,6 +43,11 @@ def cart_subject(token: str) -> str:
 
 def order_subject(order_id: str) -> str:
     return f"order:{order_id}"
+
+
+def showroom_subject(session_id: str) -> str:
+    """A render-node session: what its viewers focused on and inspected together."""
+    return f"showroom:{session_id}"
 
 
 def _check(kind: str) -> None:

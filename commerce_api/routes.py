@@ -101,27 +101,34 @@ def commerce_router(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> ProductRead:
         """A product with its variants; a signed-in shopper's read is logged as a view."""
+        viewer = _viewer(credentials)
         try:
             with sessions() as db:
                 found = get_product(db, product_id, thumbnail_url=thumbnail_url)
+                if viewer is not None:
+                    _log_view(db, viewer, found.id)
         except ProductNotFound:
             raise HTTPException(404, f"no product {product_id!r}") from None
-        if policy is not None and credentials is not None:
-            _log_view(credentials.credentials, found.id)
         return found
 
-    def _log_view(token: str, product_id: str) -> None:
-        """One INSERT of its own: a view has no effect to share a transaction with. A bad or expired
-        token only goes unlogged: the page is public, and refusing it would break nothing safer."""
-        assert policy is not None
+    def _viewer(credentials: HTTPAuthorizationCredentials | None) -> int | None:
+        """The account a Bearer names, by its signature alone; a bad or expired token only goes
+        unlogged: the page is public, and refusing it would protect nothing."""
+        if policy is None or credentials is None:
+            return None
         try:
-            account_id = access_account_id(policy, token)
+            return access_account_id(policy, credentials.credentials)
         except InvalidToken:
-            return
+            return None
+
+    def _log_view(db: Session, account_id: int, product_id: str) -> None:
+        """One INSERT on the read's own connection (a view has no effect to share a transaction
+        with); a failure costs the log line, never the page."""
         try:
-            with sessions() as db, db.begin():
-                interactions.record(db, interactions.account_subject(account_id), product_id, "view")
+            interactions.record(db, interactions.account_subject(account_id), product_id, "view")
+            db.commit()
         except SQLAlchemyError:
+            db.rollback()
             log.warning("could not log a view of %s", product_id, exc_info=True)
 
     @router.get(

@@ -128,7 +128,7 @@ class CommerceInteractions:
 
     def _write(self, subject: str, product_id: str, kind: ShowroomInteraction) -> None:
         with self._sessions() as session, session.begin():
-            interactions.record(session, f"showroom:{subject}", product_id, kind)
+            interactions.record(session, interactions.showroom_subject(subject), product_id, kind)
 
 
 @contextlib.asynccontextmanager
