@@ -508,7 +508,6 @@ class Renderer:
             self._figure = FigureRenderer(self.ctx)
         self.times.draw_calls += self._figure.draw(figure, self._fbo, self.layout.plinth.ring_color, t)
         self.times.triangles += self._figure.triangle_count
-        self.ctx.enable(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
 
     def _draw_cursor(self, at: tuple[float, float], t: float) -> None:
         """The hand cursor over everything, after the still layer: it never dirties the cache."""

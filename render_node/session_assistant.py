@@ -90,8 +90,7 @@ class SessionAssistant:
 
     def figure(self, dt: float, now: float) -> FigureNode:
         """The figure's pose for the frame shown at `now` (time.monotonic()): lips follow the voice."""
-        mouth = self.timeline.mouth_at(now) if self.timeline.speaking(now) else None
-        return self.animator.update(dt, mouth)
+        return self.animator.update(dt, self.timeline.mouth(now))
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -110,10 +110,14 @@ class SpeechTimeline:
     def speaking(self, now: float | None = None) -> bool:
         return self._current(self.clock() if now is None else now) is not None
 
-    def mouth_at(self, now: float | None = None) -> MouthShape:
+    def mouth(self, now: float | None = None) -> MouthShape | None:
+        """The mouth of what plays at `now`, or None when nothing does (the figure is silent)."""
         at = self.clock() if now is None else now
         playback = self._current(at)
-        return CLOSED if playback is None else playback.utterance.mouth_at(at - playback.starts_at)
+        return None if playback is None else playback.utterance.mouth_at(at - playback.starts_at)
+
+    def mouth_at(self, now: float | None = None) -> MouthShape:
+        return self.mouth(now) or CLOSED
 
     def speech_end(self) -> float | None:
         """When the last scheduled speech ends; None when nothing was ever scheduled."""

@@ -14,7 +14,7 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
-from avatar.character.placement import FIGURE_SCALE, wrap_deg
+from avatar.character.placement import FIGURE_SCALE, wrap_deg, yaw_deg
 from avatar.character.skeleton import (
     BIND_POSITIONS,
     BONE_COUNT,
@@ -74,6 +74,13 @@ def _euler(x: float, y: float, z: float) -> npt.NDArray[np.float32]:
     return out
 
 
+# (side, shoulder, upper arm, forearm, hand): +1 the figure's left, -1 its right.
+_ARMS = (
+    (1.0, Bone.SHOULDER_L, Bone.UPPER_ARM_L, Bone.FOREARM_L, Bone.HAND_L),
+    (-1.0, Bone.SHOULDER_R, Bone.UPPER_ARM_R, Bone.FOREARM_R, Bone.HAND_R),
+)
+
+
 class Animator:
     """One assistant's body: commands set goals, `update` moves toward them and returns the pose."""
 
@@ -124,7 +131,7 @@ class Animator:
         duration = _BEAM_OUT + _BEAM_IN if beam else max(0.9, distance / _GLIDE_SPEED * 15.0 / 8.0 * 0.6)
         self._move = _Move(self.position.copy(), goal, self._goal_facing, duration, beam)
         delta = goal - self.position
-        self._travel_deg = math.degrees(math.atan2(float(delta[0]), float(delta[2])))
+        self._travel_deg = yaw_deg(delta)
 
     # -- queries ----------------------------------------------------------------------------
     @property
@@ -169,10 +176,11 @@ class Animator:
                 self.facing_deg + wrap_deg(self._goal_facing - self.facing_deg) * _approach(5.0, dt)
             )
         self._turn_deg += (self._turn_goal() - self._turn_deg) * _approach(5.0, dt)
-        pose = self._pose(dt)
+        root = self._root_matrix(self.facing_deg + self._turn_deg)
+        pose = self._pose(dt, root)
         glow = 0.2 + 0.45 * self._w["listen"] + self._w["talk"] * (0.55 + 0.25 * self._energy)
         return FigureNode(
-            transform=self._root_matrix(self.facing_deg + self._turn_deg),
+            transform=root,
             bones=skinning_matrices(pose),
             mouth=(self._mouth.open, self._mouth.wide, self._mouth.round),
             glow=min(1.0, glow + 0.2 * self._w["point"]),
@@ -226,10 +234,10 @@ class Animator:
         if self._target is None or self._move is not None:
             return 0.0
         delta = self._target - self.position
-        toward = math.degrees(math.atan2(float(delta[0]), float(delta[2])))
+        toward = yaw_deg(delta)
         return 0.45 * wrap_deg(toward - self.facing_deg)
 
-    def _pose(self, dt: float) -> Pose:
+    def _pose(self, dt: float, root: Mat4) -> Pose:
         t = self.time
         w = self._w
         angles = np.zeros((BONE_COUNT, 3), np.float32)  # (pitch x, yaw y, roll z) per bone
@@ -251,7 +259,7 @@ class Animator:
             0.16 * math.sin(_TAU * t / 7.7) * math.sin(_TAU * t / 13.1),
             0.03 * sway,
         )
-        for side, shoulder, upper, fore, hand in self._arms():
+        for side, shoulder, upper, fore, hand in _ARMS:
             angles[shoulder] += (0.0, 0.0, 0.02 * side * breath)
             angles[upper] += (-0.06, 0.0, side * (0.05 + 0.02 * breath))
             angles[fore] += (-0.3 - 0.03 * breath, 0.0, 0.0)
@@ -262,7 +270,7 @@ class Animator:
         angles[Bone.SPINE] += (0.07 * wl, 0.0, 0.0)
         angles[Bone.NECK] += (0.05 * wl, 0.0, 0.0)
         angles[Bone.HEAD] += (0.06 * wl, 0.0, 0.17 * wl)
-        for side, _shoulder, upper, fore, hand in self._arms():
+        for side, _shoulder, upper, fore, hand in _ARMS:
             angles[upper] += (-0.3 * wl, 0.0, -side * 0.28 * wl)
             angles[fore] += (-1.0 * wl, -side * 0.5 * wl, 0.0)
             angles[hand] += (0.0, -side * 0.4 * wl, 0.0)
@@ -277,7 +285,7 @@ class Animator:
             wt * 0.04 * math.sin(_TAU * t * 0.61),
         )
         angles[Bone.CHEST] += (0.0, wt * 0.05 * math.sin(_TAU * t * 0.37), 0.0)
-        for side, shoulder, upper, fore, hand in self._arms():
+        for side, shoulder, upper, fore, hand in _ARMS:
             lead = 1.0 if side == self._arm_side else 0.5  # one hand leads the gestures
             free = wt * lead
             angles[shoulder] += (0.0, 0.0, side * free * 0.04 * e * beat)
@@ -290,7 +298,7 @@ class Animator:
         speed = min(1.0, self._speed / _GLIDE_SPEED)
         angles[Bone.SPINE] += (0.16 * ww * speed, 0.0, 0.0)
         angles[Bone.SKIRT] += (0.3 * ww * speed, 0.0, 0.0)
-        for side, _shoulder, upper, fore, _hand in self._arms():
+        for side, _shoulder, upper, fore, _hand in _ARMS:
             angles[upper] += (0.25 * ww * speed, 0.0, side * 0.1 * ww)
             angles[fore] += (-0.2 * ww, 0.0, 0.0)
 
@@ -311,25 +319,17 @@ class Animator:
             x, y, z = (float(v) for v in angles[bone])
             if x or y or z:
                 pose.rotations[bone] = _euler(x, y, z)
-        self._aim(pose, dt)
+        self._aim(pose, dt, root)
         return pose
 
     @staticmethod
     def _blink(phase: float) -> float:
         return max(0.0, 1.0 - abs(phase - 0.08) / 0.08) if 0.0 <= phase <= 0.16 else 0.0
 
-    @staticmethod
-    def _arms() -> tuple[tuple[float, Bone, Bone, Bone, Bone], ...]:
-        return (
-            (1.0, Bone.SHOULDER_L, Bone.UPPER_ARM_L, Bone.FOREARM_L, Bone.HAND_L),
-            (-1.0, Bone.SHOULDER_R, Bone.UPPER_ARM_R, Bone.FOREARM_R, Bone.HAND_R),
-        )
-
-    def _aim(self, pose: Pose, dt: float) -> None:
+    def _aim(self, pose: Pose, dt: float, root: Mat4) -> None:
         """Pointing: the arm on the target's side straightens toward it, the head looks at it."""
         wp = self._w["point"]
         if self._target is not None:
-            root = self._root_matrix(self.facing_deg + self._turn_deg)
             local = (np.linalg.inv(root) @ np.append(self._target, 1.0))[:3].astype(np.float32)
             shoulder = BIND_POSITIONS[Bone.UPPER_ARM_L if self._arm_side > 0 else Bone.UPPER_ARM_R]
             wanted = local - shoulder
@@ -337,9 +337,9 @@ class Animator:
             self._point_dir += (wanted - self._point_dir) * _approach(8.0, dt)
         if wp < 1e-3:
             return
-        _side, _shoulder, upper, fore, hand = next(a for a in self._arms() if a[0] == self._arm_side)
+        _side, shoulder, upper, fore, hand = next(a for a in _ARMS if a[0] == self._arm_side)
         world = world_matrices(pose)
-        parent = world[Bone.SHOULDER_L if upper == Bone.UPPER_ARM_L else Bone.SHOULDER_R, :3, :3]
+        parent = world[shoulder, :3, :3]
         rest = BIND_POSITIONS[fore] - BIND_POSITIONS[upper]
         current = world[upper, :3, :3] @ rest
         current /= max(float(np.linalg.norm(current)), 1e-6)

@@ -17,6 +17,7 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
+from assets.gltf_loader import smooth_normals
 from avatar.character.skeleton import BIND_POSITIONS, Bone, axis_angle, rotate_onto
 
 __all__ = ["VERTEX_FLOATS", "FigureMesh", "Part", "build_figure_mesh", "figure_mesh"]
@@ -168,16 +169,6 @@ def _disc(radii: Sequence[float], segments: int) -> tuple[Floats, Ints]:
     return pos, faces[:, ::-1].copy()
 
 
-def _normals(positions: Floats, faces: Ints) -> Floats:
-    tri = positions[faces]
-    face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    n = np.zeros_like(positions)
-    for k in range(3):
-        np.add.at(n, faces[:, k], face_n)
-    out: Floats = (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(np.float32)
-    return out
-
-
 class _Builder:
     def __init__(self) -> None:
         self.vertices: list[Floats] = []
@@ -206,7 +197,7 @@ class _Builder:
         vertex = np.concatenate(
             [
                 pos,
-                _normals(pos, faces),
+                smooth_normals(pos.astype(np.float32), faces.astype(np.uint32)),
                 bones.astype(np.float32),
                 w[:, None],
                 np.full((len(pos), 1), float(part)),
@@ -285,7 +276,7 @@ def build_figure_mesh(detail: int = 20) -> FigureMesh:
     b = _Builder()
     seg, small = detail, max(8, detail * 3 // 5)
     up = np.array([0.0, 1.0, 0.0], np.float32)
-    hips, chest, neck, head = (BIND_POSITIONS[i] for i in (Bone.HIPS, Bone.CHEST, Bone.NECK, Bone.HEAD))
+    chest, neck = BIND_POSITIONS[Bone.CHEST], BIND_POSITIONS[Bone.NECK]
 
     # Torso: tapered from the waist to broad shoulders, flatter front to back.
     torso = [(0.76, 0.0), (0.77, 0.09), (0.80, 0.125), (0.88, 0.118), (0.96, 0.118), (1.04, 0.138),
@@ -385,7 +376,6 @@ def build_figure_mesh(detail: int = 20) -> FigureMesh:
     pad = _disc(pad_radii, seg + 4)
     ring_of = np.concatenate([[0], np.repeat(np.arange(1, len(pad_radii) + 1), seg + 4)])
     b.add(pad, Part.PAD, rigid(Bone.ROOT), offset=(0.0, 0.006, 0.0), fade=lambda _p: pad_fade[ring_of])
-    del hips, head
     return b.build()
 
 

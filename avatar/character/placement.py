@@ -14,7 +14,7 @@ import numpy as np
 from scenes.layout import Layout
 from scenes.math3d import Vec3, vec3
 
-__all__ = ["FIGURE_SCALE", "home", "spot_beside", "wrap_deg"]
+__all__ = ["FIGURE_SCALE", "home", "spot_beside", "wrap_deg", "yaw_deg"]
 
 FIGURE_SCALE = 0.9  # the figure is built 1.6 m tall; this keeps its head in the browse camera's frame
 _SIDE_GAP = 0.3  # metres between the plinth's edge and the figure's centre
@@ -27,7 +27,7 @@ def wrap_deg(angle: float) -> float:
     return (angle + 180.0) % 360.0 - 180.0
 
 
-def _yaw_deg(direction: Vec3) -> float:
+def yaw_deg(direction: Vec3) -> float:
     """Yaw about +Y (degrees) of a horizontal direction; yaw 0 faces +Z, like a slot's yaw."""
     return math.degrees(math.atan2(float(direction[0]), float(direction[2])))
 
@@ -42,7 +42,7 @@ def spot_beside(layout: Layout, slot_index: int, slot_count: int) -> tuple[Vec3,
     base = vec3(pose.x, 0.0, pose.z)
     spot = (base + right * (layout.plinth.radius + _SIDE_GAP) + facing * _FORWARD).astype(np.float32)
     camera = base + facing * layout.camera.browse_distance
-    to_camera, to_product = _yaw_deg(camera - spot), _yaw_deg(base - spot)
+    to_camera, to_product = yaw_deg(camera - spot), yaw_deg(base - spot)
     heading = to_camera + _TURN_TO_PRODUCT * wrap_deg(to_product - to_camera)
     return spot, wrap_deg(heading)
 

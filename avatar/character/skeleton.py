@@ -134,10 +134,6 @@ class Pose:
     translations: Matrices = field(default_factory=lambda: np.zeros((BONE_COUNT, 3), np.float32))
     scales: Matrices = field(default_factory=lambda: np.ones((BONE_COUNT, 3), np.float32))
 
-    def rotate(self, bone: Bone, rotation: Matrices) -> None:
-        """Compose a rotation (in the bone's own frame) onto what the bone already has."""
-        self.rotations[bone] = self.rotations[bone] @ rotation
-
 
 def world_matrices(pose: Pose) -> Matrices:
     """Forward kinematics: each bone's joint frame in figure space, (B, 4, 4)."""

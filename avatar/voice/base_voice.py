@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from avatar.mouth import CLOSED, MouthShape
-from avatar.voice.visemes import Viseme, mouth_for
+from avatar.voice.visemes import VISEME_MOUTH, Viseme
 
 __all__ = ["BLEND_S", "SAMPLE_RATE", "Samples", "Utterance", "Viseme", "VisemeCue", "Voice"]
 
@@ -72,8 +72,8 @@ class Utterance:
             return CLOSED
         start = self._starts[i]
         end = self._starts[i + 1] if i + 1 < len(self._starts) else self.duration_s
-        target = mouth_for(self.cues[i].viseme)
-        previous = mouth_for(self.cues[i - 1].viseme) if i > 0 else CLOSED
+        target = VISEME_MOUTH[self.cues[i].viseme]
+        previous = VISEME_MOUTH[self.cues[i - 1].viseme] if i > 0 else CLOSED
         ramp = min(BLEND_S, 0.5 * (end - start))
         if ramp <= 0.0:
             return target

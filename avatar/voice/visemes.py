@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from avatar.mouth import CLOSED, MouthShape
 
-__all__ = ["VISEME_MOUTH", "Viseme", "mouth_for", "viseme_for_phoneme"]
+__all__ = ["VISEME_MOUTH", "Viseme", "viseme_for_phoneme"]
 
 
 class Viseme(StrEnum):
@@ -39,8 +39,6 @@ _PREFIXES: dict[str, Viseme | None] = {
     "_": Viseme.rest,
     ";": None,
     "?": None,
-    "aI": Viseme.aa,
-    "aU": Viseme.aa,
     "a": Viseme.aa,
     "A": Viseme.aa,
     "V": Viseme.aa,
@@ -114,7 +112,3 @@ def viseme_for_phoneme(mnemonic: str) -> Viseme | None:
         if (prefix := mnemonic[:size]) in _PREFIXES:
             return _PREFIXES[prefix]
     return None
-
-
-def mouth_for(viseme: Viseme) -> MouthShape:
-    return VISEME_MOUTH[viseme]

@@ -1,11 +1,11 @@
 #version 330 core
 #include "common.glsl"
+#include "figure_reveal.glsl"
 // The assistant as a hologram in the brand's ring colour: a translucent lit fill, a fresnel rim,
 // scan lines drifting up, a faint flicker; premultiplied, so the dark face plate can hide what
 // is behind it while the rest adds light. Written straight to display values, like holo.frag.
 uniform vec3 u_color;
 uniform float u_intensity;  // glow and flicker together
-uniform float u_presence;   // 0..1: materialises from the floor up
 in vec3 v_world;
 in vec3 v_normal;
 flat in vec4 v_style;
@@ -13,7 +13,7 @@ in float v_fade;
 in float v_height;
 out vec4 f_color;
 void main() {
-    float reveal = u_presence * 1.75 - v_height;
+    float reveal = figure_reveal(v_height);
     if (reveal < 0.0) discard;
     vec3 n = normalize(v_normal);
     vec3 v = normalize(u_camera_pos.xyz - v_world);
