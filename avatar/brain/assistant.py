@@ -44,15 +44,18 @@ class Answer:
 
 @dataclass(frozen=True)
 class _Brain:
-    catalog: CatalogSnapshot
     parser: IntentParser
+
+    @property
+    def catalog(self) -> CatalogSnapshot:
+        return self.parser.catalog
 
     @property
     def lexicon(self) -> Lexicon:
         return self.parser.lexicon
 
     def items(self, ids: Sequence[str]) -> list[CatalogItem]:
-        return [item for pid in ids if (item := self.catalog.get(pid)) is not None]
+        return self.catalog.pick(ids)
 
 
 class Assistant:
@@ -69,7 +72,7 @@ class Assistant:
         self.search = search
         self.recommender = recommender
         self.memories = memories or Memories()
-        self._brain = _Brain(catalog, IntentParser(catalog))
+        self._brain = _Brain(IntentParser(catalog))
 
     @property
     def catalog(self) -> CatalogSnapshot:
@@ -77,7 +80,7 @@ class Assistant:
 
     def set_catalog(self, snapshot: CatalogSnapshot) -> None:
         """The catalog changed (names, stock, prices): rebuild the lexicon, swap it in atomically."""
-        self._brain = _Brain(snapshot, IntentParser(snapshot))
+        self._brain = _Brain(IntentParser(snapshot))
 
     def ask(self, text: str, session_key: str | None = None, *, focused: str | None = None) -> Answer:
         """Answer one message. `session_key` keeps a conversation's memory across calls; `focused` is
@@ -189,12 +192,14 @@ class _Turn:
             max_price_minor=self.e.max_price_minor,
         )
 
+    def _no_colour(self, item: CatalogItem) -> Answer:
+        """The colour asked for is not one of the item's: say so, and show the item anyway."""
+        return self._reply(replies.no_colour(item, self.e.colours[0], self.seed), [item.id], focus=item.id)
+
     def _focus_answer(self, item: CatalogItem) -> Answer:
-        variant = self._colour_variant(item) if self.e.colours else None
+        variant = self._colour_variant(item)  # None when no colour was asked for
         if variant is None and self.e.colours:
-            return self._reply(
-                replies.no_colour(item, self.e.colours[0], self.seed), [item.id], focus=item.id
-            )
+            return self._no_colour(item)
         return self._reply(replies.focus(item, self.seed, variant), [item.id], focus=item.id, variant=variant)
 
     # ----------------------------------------------------------------------------------- handlers
@@ -230,7 +235,7 @@ class _Turn:
         if not items:
             return self._nothing(query, flt), flt, query
         first = items[0]
-        variant = self._colour_variant(first) if e.colours else None
+        variant = self._colour_variant(first)
         answer = self._reply(
             replies.found(items, self.seed), [i.id for i in items], focus=first.id, variant=variant
         )
@@ -304,9 +309,7 @@ class _Turn:
             return self._reply(replies.colourways(item, self.seed), [item.id], focus=item.id)
         variant = self._colour_variant(item)
         if variant is None:
-            return self._reply(
-                replies.no_colour(item, self.e.colours[0], self.seed), [item.id], focus=item.id
-            )
+            return self._no_colour(item)
         return self._reply(
             replies.variant_shown(item, variant, self.seed), [item.id], focus=item.id, variant=variant
         )
@@ -319,9 +322,7 @@ class _Turn:
         if self.e.colours:
             variant = self._colour_variant(item)
             if variant is None:
-                return self._reply(
-                    replies.no_colour(item, self.e.colours[0], self.seed), [item.id], focus=item.id
-                )
+                return self._no_colour(item)
         else:
             shown = self.memory.variants.get(item.id)
             in_stock = next((i for i, v in enumerate(item.variants) if v.stock > 0), 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = ["CatalogItem", "CatalogSnapshot", "VariantInfo"]
@@ -61,6 +62,10 @@ class CatalogSnapshot:
     def get(self, product_id: str) -> CatalogItem | None:
         by_id: dict[str, CatalogItem] = self.__dict__["_by_id"]
         return by_id.get(product_id)
+
+    def pick(self, product_ids: Iterable[str]) -> list[CatalogItem]:
+        """The items of these ids, in their order; ids no longer in the catalog are skipped."""
+        return [item for pid in product_ids if (item := self.get(pid)) is not None]
 
     @property
     def version(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from avatar.brain.catalog import CatalogItem, CatalogSnapshot
@@ -294,7 +294,6 @@ class Lexicon:
     """What the catalog's words mean: its categories, colourways and product names, plus synonyms."""
 
     def __init__(self, catalog: CatalogSnapshot) -> None:
-        self.catalog = catalog
         categories = {item.category.casefold(): item.category for item in catalog.items}
         self.category_words: dict[str, str] = {
             word: categories[c.casefold()]
@@ -555,7 +554,3 @@ COMMON_WORDS = frozenset(
 
 def tokens_of(text: str) -> list[str]:
     return re.findall(r"[a-z]+|\d+", text)
-
-
-def ids_in(mentions: Iterable[Mention]) -> list[str]:
-    return [pid for m in mentions for pid in m.product_ids]

@@ -301,7 +301,7 @@ class IntentParser:
     def _best(
         self, ids: Sequence[str], ctx: ParseContext, colours: Sequence[str], reference: str | None
     ) -> str:
-        items = [item for pid in ids if (item := self.catalog.get(pid)) is not None]
+        items = self.catalog.pick(ids)
         if reference in ("cheaper", "pricier") and items:
             key = (lambda it: it.price_minor) if reference == "cheaper" else (lambda it: -it.price_minor)
             return min(items, key=key).id
