@@ -182,7 +182,8 @@ class IntentParser:
             return Parsed(Intent.UNKNOWN, Entities(), 0.0)
 
         named = lex.named(tokens)
-        used = {i for m in named for i in m.tokens}
+        named_used = {i for m in named for i in m.tokens}
+        used = set(named_used)
         colours, colour_used = lex.colours(tokens, used)
         used |= colour_used
         nouns = lex.nouns(tokens, used)
@@ -208,20 +209,15 @@ class IntentParser:
                 mentions.append(noun)
         mentions.sort(key=lambda m: m.start)
         product_ids = self._choose(mentions, ctx, colours, reference)
-        used |= {i for m in mentions for i in m.tokens}
-        category_skip = (
-            {i for m in named for i in m.tokens}
-            | colour_used
-            | {i for m in mentions if not m.by_name for i in m.tokens}
-        )
-        categories, category_used = lex.categories(tokens, category_skip)
+        used |= {i for m in mentions for i in m.tokens}  # names, colours and the nouns kept as mentions
+        categories, category_used = lex.categories(tokens, used)
         content = [
             t for i, t in enumerate(tokens)
             if i not in used and i not in category_used and t not in _FILLER and singular(t) not in _FILLER
         ]  # fmt: skip
         query_words = [
             t for i, t in enumerate(tokens)
-            if i not in colour_used and (i not in used or not _is_named(i, named)) and t not in _FILLER
+            if i not in colour_used and i not in named_used and t not in _FILLER
             and singular(t) not in _FILLER
         ]  # fmt: skip
         if reference is None and not product_ids and not categories and _PRONOUN.search(joined):
@@ -410,7 +406,3 @@ class _Flags:
         self.help = _HELP.search(joined) is not None
         self.search = _SEARCH_WORDS.search(joined) is not None
         self.refine = _REFINE.search(joined) is not None
-
-
-def _is_named(i: int, named: Sequence[Mention]) -> bool:
-    return any(i in m.tokens for m in named)
