@@ -33,10 +33,9 @@ from avatar.voice.espeak_voice import EspeakVoice  # noqa: E402
 from bench.assistant_quality import (  # noqa: E402
     SHARED_MODELS,
     load_queries,
-    misses,
     section_catalogs,
     seeded_shop,
-    top3_hit_rate,
+    top3_report,
 )
 from bench.assistant_render import render_fps  # noqa: E402
 from holoshop.assistant_catalog import commerce_text_search, snapshot_from_products  # noqa: E402
@@ -200,10 +199,10 @@ def main() -> None:
                     snapshot_from_products(catalog_products), embedder, commerce_text_search(shop)
                 )
                 queries = load_queries(section)
-                rate = top3_hit_rate(search, queries)
+                rate, missed = top3_report(search, queries)
             verdict = "ok" if rate >= 0.9 else "MISSED (target >= 90 %)"
             print(f"  {section:14s} {rate:6.1%} over {len(queries)} queries  {verdict}")
-            for q, top in misses(search, queries):
+            for q, top in missed:
                 print(f"    miss: {q.query!r} -> {top}")
 
         print("\n4. embedding throughput")

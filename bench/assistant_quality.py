@@ -38,6 +38,7 @@ __all__ = [
     "section_catalogs",
     "seeded_shop",
     "top3_hit_rate",
+    "top3_report",
 ]
 
 QUERIES = Path(__file__).with_name("assistant_queries.json")
@@ -62,16 +63,23 @@ def hits_at(search: ProductSearch, query: Query, k: int = 3) -> list[str]:
 
 def top3_hit_rate(search: ProductSearch, queries: Iterable[Query]) -> float:
     """The share of queries with at least one relevant product among the first three results."""
-    asked = list(queries)
-    if not asked:
-        raise ValueError("no queries")
-    found = sum(1 for q in asked if q.relevant & set(hits_at(search, q)))
-    return found / len(asked)
+    return top3_report(search, queries)[0]
 
 
 def misses(search: ProductSearch, queries: Iterable[Query]) -> list[tuple[Query, list[str]]]:
     """The queries without a relevant product in the top three, with what came instead."""
-    return [(q, top) for q in queries if not q.relevant & set(top := hits_at(search, q))]
+    return top3_report(search, queries)[1]
+
+
+def top3_report(
+    search: ProductSearch, queries: Iterable[Query]
+) -> tuple[float, list[tuple[Query, list[str]]]]:
+    """The top-3 hit rate and the misses, from one search per query."""
+    asked = list(queries)
+    if not asked:
+        raise ValueError("no queries")
+    missed = [(q, top) for q in asked if not q.relevant & set(top := hits_at(search, q))]
+    return 1.0 - len(missed) / len(asked), missed
 
 
 def section_catalogs(models: Path = SHARED_MODELS) -> dict[str, tuple[Product, ...]]:
@@ -97,9 +105,9 @@ def seeded_shop(url: str, products: Sequence[Product]) -> Iterator[sessionmaker[
 
 
 def _report(label: str, search: ProductSearch, queries: Sequence[Query]) -> None:
-    rate = top3_hit_rate(search, queries)
+    rate, missed = top3_report(search, queries)
     print(f"  {label:34s} top-3 hit rate {rate:6.1%} over {len(queries)} queries")
-    for q, top in misses(search, queries):
+    for q, top in missed:
         print(f"    miss: {q.query!r} -> {top} (wanted one of {sorted(q.relevant)})")
 
 

@@ -255,10 +255,6 @@ class BlendedRecommender:
         self._scale = evidence_scale
         self._lock = threading.Lock()
 
-    @property
-    def model(self) -> RecommenderModel | None:
-        return self._model
-
     def set_model(self, model: RecommenderModel | None) -> None:
         with self._lock:
             self._model = model
@@ -291,12 +287,11 @@ class BlendedRecommender:
             known = [i for i, r in enumerate(model_rows) if r is not None]
             confidence[known] = [self._confidence(model, ids[i]) for i in known]
             learned = torch.zeros(len(seeds), len(ids))
+            candidates = model.vectors[torch.tensor([model_rows[i] for i in known], dtype=torch.long)]
             for s, pid in enumerate(seeds):
                 seed_row = model.row(pid)
-                if seed_row is None:
-                    continue
-                targets = torch.tensor([model_rows[i] for i in known], dtype=torch.long)
-                learned[s, known] = model.vectors[targets] @ model.vectors[seed_row]
+                if seed_row is not None:
+                    learned[s, known] = candidates @ model.vectors[seed_row]
         # Each product by the seed it goes with best: a cart holding a lamp and a mug wants the
         # sofa for the lamp and the bottle for the mug, not what is lukewarm about both.
         scores = np.full(len(ids), -np.inf)
