@@ -35,9 +35,14 @@ class CatalogItem:
         return sum(v.stock for v in self.variants)
 
     @property
+    def colourways(self) -> tuple[str, ...]:
+        """The named colourways, in variant order (a lone variant has no name)."""
+        return tuple(v.name for v in self.variants if v.name)
+
+    @property
     def text(self) -> str:
         """What the sentence embedding reads: name, category and description, with the colourways."""
-        colours = ", ".join(v.name for v in self.variants if v.name)
+        colours = ", ".join(self.colourways)
         parts = [f"{self.name}.", f"{self.category}.", self.description]
         if colours:
             parts.append(f"Colours: {colours}.")

@@ -83,18 +83,25 @@ def item_price(item: CatalogItem, variant: int | None = None) -> str:
     return price(item.price_minor, item.currency)
 
 
+def _in(colour: str) -> str:
+    """ " in Forest", or nothing for a product's lone unnamed variant."""
+    return f" in {colour}" if colour else ""
+
+
+def _scarcity(stock: int) -> str | None:
+    """ "out of stock" or "only 2 left"; None when there is plenty."""
+    if stock <= 0:
+        return "out of stock"
+    return f"only {stock} left" if stock <= _LOW_STOCK else None
+
+
 def stock_phrase(item: CatalogItem, variant: int | None = None) -> str:
     """ "in stock", "only 2 left", "out of stock", "out of stock in Forest" (a clause, no full stop)."""
     if variant is not None and 0 <= variant < len(item.variants):
         v = item.variants[variant]
-        colour = f" in {v.name}" if v.name else ""
-        if v.stock <= 0:
-            return f"out of stock{colour}"
-        return f"only {v.stock} left{colour}" if v.stock <= _LOW_STOCK else f"in stock{colour}"
-    if item.stock <= 0:
-        return "out of stock"
-    if item.stock <= _LOW_STOCK:
-        return f"only {item.stock} left"
+        return f"{_scarcity(v.stock) or 'in stock'}{_in(v.name)}"
+    if (scarce := _scarcity(item.stock)) is not None:
+        return scarce
     sold_out = [v.name for v in item.variants if v.stock <= 0 and v.name]
     if sold_out:
         return f"in stock, though not in {join(sold_out, 'or')}"
@@ -104,11 +111,8 @@ def stock_phrase(item: CatalogItem, variant: int | None = None) -> str:
 def _brief(item: CatalogItem) -> str:
     """ "the Luma Floor Lamp at €289" plus a stock note when stock is worth mentioning."""
     text = f"the {item.name} at {item_price(item)}"
-    if item.stock <= 0:
-        text += " (out of stock)"
-    elif item.stock <= _LOW_STOCK:
-        text += f" (only {item.stock} left)"
-    return text
+    scarce = _scarcity(item.stock)
+    return f"{text} ({scarce})" if scarce else text
 
 
 def _cap(text: str) -> str:
@@ -159,7 +163,7 @@ def nothing_found(seed: str, *, what: str = "", closest: CatalogItem | None = No
 
 def focus(item: CatalogItem, seed: str, variant: int | None = None) -> str:
     """One product brought into view: name, price, stock, colourways."""
-    colours = [v.name for v in item.variants if v.name]
+    colours = list(item.colourways)
     shown = (
         f" in {item.variants[variant].name}" if variant is not None and item.variants[variant].name else ""
     )
@@ -186,7 +190,7 @@ def variant_shown(item: CatalogItem, variant: int, seed: str) -> str:
 
 def colourways(item: CatalogItem, seed: str) -> str:
     """The colourways of one product with what is in stock."""
-    names = [v.name for v in item.variants if v.name]
+    names = list(item.colourways)
     if len(names) <= 1:
         return _limit(f"The {item.name} comes in one finish only, {item_price(item)}, {stock_phrase(item)}.")
     sold_out = [v.name for v in item.variants if v.name and v.stock <= 0]
@@ -199,7 +203,7 @@ def colourways(item: CatalogItem, seed: str) -> str:
 
 
 def no_colour(item: CatalogItem, colour: str, seed: str) -> str:
-    names = [v.name for v in item.variants if v.name]
+    names = list(item.colourways)
     available = f" It comes in {join(names)}." if names else ""
     options = (
         f"The {item.name} doesn't come in {colour}, sorry.{available}",
@@ -211,7 +215,7 @@ def no_colour(item: CatalogItem, colour: str, seed: str) -> str:
 def added(item: CatalogItem, variant: int, quantity: int, seed: str) -> str:
     name = item.variants[variant].name
     what = f"{quantity} of the {item.name}" if quantity > 1 else f"the {item.name}"
-    colour = f" in {name}" if name else ""
+    colour = _in(name)
     total = price(item.variants[variant].price_minor * quantity, item.currency)
     left = item.variants[variant].stock - quantity
     hurry = f" Only {left} left after that." if 0 <= left <= _LOW_STOCK else ""
@@ -228,7 +232,7 @@ def cant_add(item: CatalogItem, variant: int, seed: str) -> str:
     """The colourway asked for is sold out: say so and offer what is in stock."""
     name = item.variants[variant].name
     others = [v.name for v in item.variants if v.stock > 0 and v.name and v.name != name]
-    where = f" in {name}" if name else ""
+    where = _in(name)
     offer = f" It's still available in {join(others, 'or')}." if others else ""
     options = (
         f"Sorry, the {item.name} is out of stock{where}, so I didn't add it.{offer}",
@@ -239,7 +243,7 @@ def cant_add(item: CatalogItem, variant: int, seed: str) -> str:
 
 def short_stock(item: CatalogItem, variant: int, quantity: int, seed: str) -> str:
     v = item.variants[variant]
-    where = f" in {v.name}" if v.name else ""
+    where = _in(v.name)
     return _limit(
         f"There are only {v.stock} of the {item.name}{where} left, not {quantity}. "
         f"Shall I add {v.stock} instead?"
