@@ -19,9 +19,10 @@ let send = () => false;
 let recognition = null, listening = false, quiet = false, timers = [], expired = true, catalog = null;
 
 // -- sending ---------------------------------------------------------------------------------------
+const utf8 = new TextEncoder();
 function fit(text) {  // the server takes 500 characters and 1024 bytes a message
   let chars = Array.from(text.trim()).slice(0, 500);
-  const bytes = (c) => new TextEncoder().encode(JSON.stringify({ type: "text", text: c.join("") })).length;
+  const bytes = (c) => utf8.encode(JSON.stringify({ type: "text", text: c.join("") })).length;
   while (chars.length && bytes(chars) > 1024) chars = chars.slice(0, -8);
   return chars.join("");
 }

@@ -11,7 +11,7 @@ function waitForIce(pc) {
 
 // One stream for the element: the showroom's picture and the assistant's voice, each replacing its
 // own kind (a reconnection's new tracks replace the ended ones).
-export function attachTrack(video, track) {
+function attachTrack(video, track) {
   const others = video.srcObject ? video.srcObject.getTracks().filter((t) => t.kind !== track.kind && t.readyState === "live") : [];
   video.srcObject = new MediaStream([...others, track]);
   video.play().catch(() => {});
